@@ -1,0 +1,3 @@
+module github.com/alexis-project/alexis
+
+go 1.26
