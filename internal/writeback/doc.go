@@ -1,0 +1,16 @@
+// Package writeback renders what Alexis writes back to a ticket after a
+// remediation: the OpsGenie note and the Dynatrace comment share one
+// template language and one set of data (rule, target, action, reason,
+// status, exit code, duration, attempt, output tail), with secrets
+// redacted and text cut to the vendor's limits.
+//
+// The shortest use:
+//
+//	d := writeback.New(report, rule, attempt)
+//	t, err := writeback.Parse("note", rule.OnSuccess.Note) // "" gives DefaultNote
+//	note, err := t.Render(d)
+//
+// Templates are Go text/template over Data, parsed as plain text: a note is
+// not a shell command, so no quoting applies. Rule loaders may call Parse to
+// reject a bad note or comment template when the rule file loads.
+package writeback

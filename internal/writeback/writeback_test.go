@@ -1,0 +1,141 @@
+package writeback
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexis-project/alexis"
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"mysql -u root --password=hunter2 -e 'x'", "mysql -u root --password=[REDACTED] -e 'x'"},
+		{"PASSWORD: s3cr3t!", "PASSWORD: [REDACTED]"},
+		{`{"api_key":"abcdef123"}`, `{"api_key":"[REDACTED]"}`},
+		{"export DB_PASSWORD='x y'", "export DB_PASSWORD=[REDACTED]"},
+		{"curl -H 'Authorization: GenieKey 0f3e-11aa' http://x", "curl -H 'Authorization: [REDACTED]"},
+		{"using token abcdef0123456789 now", "using token [REDACTED] now"},
+		{"Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", "Bearer [REDACTED]"},
+		{"dt0c01.ABCDEF123.GHIJKL456 leaked", "[REDACTED] leaked"},
+		{"fetch https://deploy:pa55@repo.example.com/x", "fetch https://deploy:[REDACTED]@repo.example.com/x"},
+		{"a\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\nz", "a\n[REDACTED PRIVATE KEY]\nz"},
+		{"cut -----BEGIN RSA PRIVATE KEY-----\nMIIE", "cut [REDACTED PRIVATE KEY]"},
+		{"restarted duplicator.jar (pid 4242), GC 41%", "restarted duplicator.jar (pid 4242), GC 41%"},
+		{"no tokens here", "no tokens here"},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCutAndTail(t *testing.T) {
+	if got := Cut("héllo", 5); got != "héllo" {
+		t.Errorf("Cut kept %q", got)
+	}
+	long := strings.Repeat("é", 100)
+	got := Cut(long, 50)
+	if n := len([]rune(got)); n != 50 || !strings.HasSuffix(got, "[…truncated]") {
+		t.Errorf("Cut = %q (%d runes)", got, n)
+	}
+	if got := Cut(long, 3); got != "ééé" {
+		t.Errorf("Cut to 3 = %q", got)
+	}
+	tail := Tail("0123456789", 4)
+	if tail != "[… 6 characters cut]\n6789" {
+		t.Errorf("Tail = %q", tail)
+	}
+	if Tail("abc", 4) != "abc" {
+		t.Error("Tail cut a short string")
+	}
+}
+
+func TestParseRejectsUnknownField(t *testing.T) {
+	for _, bad := range []string{"{{.Rul}}", "{{.Event.Nope}}", "{{nofunc .Rule}}", "{{if}}"} {
+		if _, err := Parse("note", bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+	tpl, err := Parse("note", `{{.Rule}} on {{join .Targets ","}}: {{upper .Status}} #{{.Attempt}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tpl.Render(Data{Rule: "gc", Targets: []string{"a", "b"}, Status: "success", Attempt: 2})
+	if err != nil || got != "gc on a,b: SUCCESS #2" {
+		t.Errorf("Render = %q, %v", got, err)
+	}
+}
+
+func report() (*alexis.Report, *alexis.Rule) {
+	ev := &alexis.Event{Source: alexis.SourceOpsGenie, ID: "alert-1", ShortID: "5120", Action: "Create", Message: "Long GC"}
+	rule := &alexis.Rule{Name: "duplicator-gc", Description: "restart the duplicator"}
+	start := time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)
+	r := &alexis.Report{Event: ev, Rules: []*alexis.Rule{rule},
+		Plan: alexis.Plan{Event: ev.Key(), Matches: []alexis.Match{{Rule: rule.Name, Targets: []string{"web-01", "web-02"}}}},
+		Runs: []alexis.TaskRun{
+			{Rule: rule.Name, Target: "web-01", Action: "ssh", Reason: "restart-gc", Command: "systemctl restart duplicator",
+				Result: alexis.Result{Status: alexis.StatusSuccess, Output: "restarted\n", Started: start, Duration: 1234567 * time.Microsecond}},
+			{Rule: rule.Name, Target: "web-02", Action: "ssh", Reason: "restart-gc", Command: "systemctl restart duplicator",
+				Result: alexis.Result{Status: alexis.StatusFailure, ExitCode: 5, Output: "Failed: password=hunter2 rejected\n", Started: start, Duration: 800 * time.Millisecond, Error: "exit status 5"}},
+			{Rule: "other", Target: "x", Action: "ssh", Result: alexis.Result{Status: alexis.StatusSuccess}},
+		}}
+	return r, rule
+}
+
+func TestNewPicksFailedRun(t *testing.T) {
+	r, rule := report()
+	d := New(r, rule, 3)
+	if d.Status != "failure" || d.Target != "web-02" || d.ExitCode != 5 || d.Attempt != 3 || len(d.Runs) != 2 {
+		t.Errorf("data = %+v", d)
+	}
+	if strings.Contains(d.Output, "hunter2") {
+		t.Errorf("output not redacted: %q", d.Output)
+	}
+	if diff := cmp.Diff([]string{"web-01", "web-02"}, d.Targets); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func TestDefaultNoteGolden(t *testing.T) {
+	r, rule := report()
+	tpl, err := Parse("note", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := tpl.Render(New(r, rule, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "default_note.golden")
+	if *update {
+		os.WriteFile(golden, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("default note (-want +got):\n%s", diff)
+	}
+}
+
+func TestCacheFallsBackOnBadTemplate(t *testing.T) {
+	var c Cache
+	r, rule := report()
+	got, err := c.Render("{{.Nope}}", New(r, rule, 1))
+	if err == nil || !strings.HasPrefix(got, "Alexis remediation failure") {
+		t.Errorf("Render = %q, %v", got, err)
+	}
+	got, err = c.Render("rule {{.Rule}}", New(r, rule, 1))
+	if err != nil || got != "rule duplicator-gc" {
+		t.Errorf("Render = %q, %v", got, err)
+	}
+}
