@@ -1,0 +1,239 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/alexis-project/alexis"
+	_ "modernc.org/sqlite" // the pure-Go driver, registered as "sqlite"
+)
+
+// DB is the Alexis store: the durable event queue, the task journal and the
+// execution history, in one SQLite file. It is safe for concurrent use.
+//
+// It holds three connection pools to the same file:
+//   - intake: one connection, synchronous=FULL, used by the group committer
+//     and by BeginTask: what it commits survives a power loss;
+//   - work: one connection, synchronous=NORMAL, for claims, results and
+//     history rows: in WAL mode these survive a crash of the process (the
+//     data is in the OS page cache) and may lose the last commits on a
+//     power loss, which costs a repeated claim, never a repeated action
+//     (see BeginTask);
+//   - read: several read-only connections for queries.
+type DB struct {
+	path   string
+	intake *sql.DB
+	work   *sql.DB
+	read   *sql.DB
+	log    *slog.Logger
+	now    func() time.Time
+
+	window   time.Duration
+	maxBatch int
+	in       chan *intakeReq
+	wake     chan struct{}
+	stop     chan struct{}
+	done     chan struct{}
+	mu       sync.RWMutex // guards closed against sends on in
+	closed   bool
+}
+
+// Option configures a DB.
+type Option func(*DB)
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.log = l } }
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
+
+// WithBatch sets how the group committer batches intake writes: it commits
+// at most max events per transaction, and after taking what is already
+// waiting it waits up to window for more (0: commit at once; concurrent
+// requests still share a commit because they queue up while the previous
+// commit syncs). Defaults: window 0, max 256.
+func WithBatch(window time.Duration, max int) Option {
+	return func(db *DB) {
+		db.window = window
+		if max > 0 {
+			db.maxBatch = max
+		}
+	}
+}
+
+// Open opens (creating if needed) the store at path and starts its group
+// committer. Close it when done.
+func Open(path string, opts ...Option) (*DB, error) {
+	db := &DB{path: path, log: slog.Default(), now: time.Now, maxBatch: 256,
+		in: make(chan *intakeReq, 1024), wake: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	for _, o := range opts {
+		o(db)
+	}
+	db.log = db.log.With("component", "sqlite")
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	var err error
+	if db.intake, err = openPool(path, "FULL", 1, false); err != nil {
+		return nil, err
+	}
+	if err := migrate(db.intake); err != nil {
+		db.intake.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	if db.work, err = openPool(path, "NORMAL", 1, false); err != nil {
+		db.intake.Close()
+		return nil, err
+	}
+	if db.read, err = openPool(path, "NORMAL", 4, true); err != nil {
+		db.intake.Close()
+		db.work.Close()
+		return nil, err
+	}
+	go db.commitLoop()
+	return db, nil
+}
+
+func openPool(path, sync string, conns int, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+sync+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	pool, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	pool.SetMaxOpenConns(conns)
+	pool.SetMaxIdleConns(conns)
+	pool.SetConnMaxLifetime(0)
+	if err := pool.Ping(); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	return pool, nil
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS events (
+	id        INTEGER PRIMARY KEY,
+	key       TEXT NOT NULL UNIQUE,
+	source    TEXT NOT NULL,
+	received  INTEGER NOT NULL,
+	status    TEXT NOT NULL,
+	ignore    TEXT NOT NULL DEFAULT '',
+	attempts  INTEGER NOT NULL DEFAULT 0,
+	claimed   INTEGER NOT NULL DEFAULT 0,
+	finished  INTEGER NOT NULL DEFAULT 0,
+	error     TEXT NOT NULL DEFAULT '',
+	event     TEXT NOT NULL,
+	body      BLOB
+);
+CREATE INDEX IF NOT EXISTS events_status ON events(status, id);
+CREATE TABLE IF NOT EXISTS executions (
+	id        INTEGER PRIMARY KEY,
+	event_id  INTEGER NOT NULL REFERENCES events(id),
+	rule      TEXT NOT NULL,
+	task_idx  INTEGER NOT NULL,
+	target    TEXT NOT NULL,
+	action    TEXT NOT NULL,
+	reason    TEXT NOT NULL,
+	command   TEXT NOT NULL,
+	status    TEXT NOT NULL,
+	exit_code INTEGER NOT NULL,
+	started   INTEGER NOT NULL,
+	duration  INTEGER NOT NULL,
+	output    TEXT NOT NULL,
+	error     TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS executions_task ON executions(event_id, rule, task_idx, target) WHERE task_idx >= 0;
+CREATE INDEX IF NOT EXISTS executions_started ON executions(started);
+CREATE INDEX IF NOT EXISTS executions_rule ON executions(rule, target, started);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+PRAGMA user_version = 1;
+`
+
+func migrate(pool *sql.DB) error {
+	var v int
+	if err := pool.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		return err
+	}
+	if v > 1 {
+		return fmt.Errorf("database schema version %d is newer than this program (1)", v)
+	}
+	_, err := pool.Exec(schema)
+	return err
+}
+
+// Path returns the file the store was opened from.
+func (db *DB) Path() string { return db.path }
+
+// Close stops the group committer (after committing what it holds) and
+// closes the database.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if !db.closed {
+		db.closed = true
+		close(db.stop)
+	}
+	db.mu.Unlock()
+	<-db.done
+	return errors.Join(db.read.Close(), db.work.Close(), db.intake.Close())
+}
+
+// Wake returns a channel that receives a value after new events were
+// queued. Workers wait on it (and on a timer, in case a wake-up was
+// coalesced).
+func (db *DB) Wake() <-chan struct{} { return db.wake }
+
+func (db *DB) signal() {
+	select {
+	case db.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Ping checks that the store is writable by updating a heartbeat row.
+func (db *DB) Ping(ctx context.Context) error {
+	_, err := db.work.ExecContext(ctx,
+		`INSERT INTO meta(k, v) VALUES('heartbeat', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`,
+		db.now().UTC().Format(time.RFC3339Nano))
+	if err != nil {
+		return internal("store not writable", err)
+	}
+	return nil
+}
+
+func internal(msg string, err error) error {
+	return &alexis.Error{Code: alexis.EINTERNAL, Message: msg, Err: err}
+}
+
+func ns(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNS(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
