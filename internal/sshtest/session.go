@@ -1,0 +1,183 @@
+package sshtest
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// session serves one "session" channel: pty-req, then one exec.
+func (s *Server) session(nch gossh.NewChannel) {
+	ch, reqs, err := nch.Accept()
+	if err != nil {
+		return
+	}
+	defer ch.Close()
+	var (
+		pty  bool
+		cmd  *exec.Cmd
+		done chan struct{}
+	)
+	for req := range reqs {
+		switch req.Type {
+		case "pty-req":
+			pty = true
+			req.Reply(true, nil)
+		case "exec":
+			if cmd != nil {
+				req.Reply(false, nil)
+				continue
+			}
+			var p struct{ Command string }
+			if err := gossh.Unmarshal(req.Payload, &p); err != nil {
+				req.Reply(false, nil)
+				continue
+			}
+			cmd, done = s.start(ch, p.Command, pty)
+			req.Reply(cmd != nil, nil)
+			if cmd == nil {
+				return
+			}
+		default:
+			// env, shell, subsystem, signal (OpenSSH ignores it too)...
+			req.Reply(false, nil)
+		}
+	}
+	// The channel is closed: by us after the command exited, or by the
+	// client. Like sshd, hang up a pty session's command; leave a non-pty
+	// command running.
+	if cmd != nil && pty {
+		select {
+		case <-done:
+		default:
+			killGroup(cmd, syscall.SIGHUP)
+		}
+	}
+}
+
+// start runs command through /bin/sh -c in its own process group, writing
+// its output to ch, and reports the exit status when it ends.
+func (s *Server) start(ch gossh.Channel, command string, pty bool) (*exec.Cmd, chan struct{}) {
+	cmd := exec.Command("/bin/sh", "-c", command)
+	cmd.Env = os.Environ()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = 2 * time.Second
+	if pty {
+		w := &crlfWriter{w: ch}
+		cmd.Stdout, cmd.Stderr = w, w
+	} else {
+		cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, nil
+	}
+	if err := cmd.Start(); err != nil {
+		s.mu.Unlock()
+		return nil, nil
+	}
+	s.procs[cmd] = struct{}{}
+	s.mu.Unlock()
+	s.execs.Add(1)
+	done := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(done)
+		s.mu.Lock()
+		delete(s.procs, cmd)
+		s.mu.Unlock()
+		sendExit(ch, cmd.ProcessState)
+		ch.Close()
+	}()
+	return cmd, done
+}
+
+func sendExit(ch gossh.Channel, ps *os.ProcessState) {
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	if ok && ws.Signaled() {
+		name := map[syscall.Signal]string{syscall.SIGHUP: "HUP", syscall.SIGINT: "INT",
+			syscall.SIGKILL: "KILL", syscall.SIGTERM: "TERM"}[ws.Signal()]
+		if name == "" {
+			name = "SIG" + strconv.Itoa(int(ws.Signal()))
+		}
+		ch.SendRequest("exit-signal", false, gossh.Marshal(struct {
+			Signal     string
+			CoreDumped bool
+			Error      string
+			Lang       string
+		}{Signal: name}))
+		return
+	}
+	ch.SendRequest("exit-status", false, gossh.Marshal(struct{ Status uint32 }{uint32(ps.ExitCode())}))
+}
+
+// killGroup signals the command's whole process group.
+func killGroup(cmd *exec.Cmd, sig syscall.Signal) {
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, sig)
+	}
+}
+
+// crlfWriter writes "\n" as "\r\n", as a terminal's ONLCR output mode does.
+type crlfWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (c *crlfWriter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := c.w.Write(bytes.ReplaceAll(p, []byte("\n"), []byte("\r\n"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// directTCPIP forwards one "direct-tcpip" channel to a loopback address.
+func (s *Server) directTCPIP(nch gossh.NewChannel) {
+	var p struct {
+		Host     string
+		Port     uint32
+		OrigHost string
+		OrigPort uint32
+	}
+	if err := gossh.Unmarshal(nch.ExtraData(), &p); err != nil {
+		nch.Reject(gossh.ConnectionFailed, "bad direct-tcpip request")
+		return
+	}
+	ip := net.ParseIP(p.Host)
+	if p.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		nch.Reject(gossh.Prohibited, "sshtest forwards to loopback addresses only")
+		return
+	}
+	c, err := net.DialTimeout("tcp", net.JoinHostPort(p.Host, strconv.Itoa(int(p.Port))), 5*time.Second)
+	if err != nil {
+		nch.Reject(gossh.ConnectionFailed, err.Error())
+		return
+	}
+	ch, reqs, err := nch.Accept()
+	if err != nil {
+		c.Close()
+		return
+	}
+	s.forwards.Add(1)
+	go gossh.DiscardRequests(reqs)
+	// Either direction ending ends both: the client is gone, or the
+	// target hung up.
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(c, ch); done <- struct{}{} }()
+	go func() { io.Copy(ch, c); done <- struct{}{} }()
+	<-done
+	c.Close()
+	ch.Close()
+	<-done
+}
