@@ -1,0 +1,61 @@
+package opsgenie_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/opsgenie"
+)
+
+// FuzzParse checks that no body makes Parse panic, that every failure is an
+// *alexis.Error with a code and a message, and that every success is a
+// well-formed OpsGenie event. Seeds: every file in testdata plus a few
+// broken shapes; the plain test run executes only these.
+func FuzzParse(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed files: %v", err)
+	}
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		``, `{}`, `[]`, `{"action":"Create","alert":{"alertId":"a","priority":true}}`,
+		`{"action":"Escalate","alert":{"alertId":"a"},"escalationNotify":{"name":1}}`,
+		`{"data":{"id":"x","createdAt":"2024-01-01T00:00:00Z"}}`, "{\"action\":\"\xff\"}",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev, err := opsgenie.Parse(body)
+		if err != nil {
+			var e *alexis.Error
+			if !errors.As(err, &e) || e.Code == "" || e.Message == "" {
+				t.Fatalf("error %T %q is not a coded *alexis.Error", err, err)
+			}
+			if ev != nil {
+				t.Fatalf("event returned with error %v", err)
+			}
+			return
+		}
+		if ev.Source != alexis.SourceOpsGenie || ev.ID == "" || ev.Action == "" {
+			t.Fatalf("incomplete event %+v", ev)
+		}
+		switch ev.Priority {
+		case "", "P1", "P2", "P3", "P4", "P5":
+		default:
+			t.Fatalf("priority %q", ev.Priority)
+		}
+		if !bytes.Equal(ev.Raw, body) {
+			t.Fatalf("Raw is not the body")
+		}
+	})
+}
