@@ -1,0 +1,340 @@
+package action
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	alexis "github.com/alexis-project/alexis"
+)
+
+// testEvent is an OpsGenie-like event with a body reachable by gjson.
+func testEvent() *alexis.Event {
+	return &alexis.Event{
+		Source:    alexis.SourceOpsGenie,
+		ID:        "70413a06-38d6-4c85-92b8-5ebc900d42e2-1715946120125",
+		ShortID:   "1842",
+		Alias:     "P-240517133",
+		Action:    "Create",
+		Message:   "Long GC time on duplicator",
+		Priority:  "P3",
+		Tags:      []string{"host:web-01", "env:prod", "Dynatrace"},
+		TagValues: map[string]string{"host": "web-01", "env": "prod"},
+		Details:   map[string]string{"host_regex": "web-0[1-3]", "service": "duplicator"},
+		Entities:  []alexis.Entity{{Name: "web-01", Type: "HOST"}, {Name: "web-02", Type: "HOST"}},
+		Raw:       []byte(`{"alert":{"message":"Long GC time on duplicator","count":3,"ok":true,"obj":{"a":1}}}`),
+	}
+}
+
+func render(t *testing.T, text string, mode Mode, ev *alexis.Event, target string) string {
+	t.Helper()
+	tm, err := ParseTemplate("t", text, mode)
+	if err != nil {
+		t.Fatalf("ParseTemplate(%q): %v", text, err)
+	}
+	out, err := tm.Render(ev, target)
+	if err != nil {
+		t.Fatalf("Render(%q): %v", text, err)
+	}
+	return out
+}
+
+func TestRender(t *testing.T) {
+	tests := []struct {
+		name string
+		mode Mode
+		text string
+		want string
+	}{
+		// Shell: every interpolation quoted for where it stands.
+		{"shell word", Shell, `systemctl restart {{ .Details.service }}`, `systemctl restart 'duplicator'`},
+		{"shell target", Shell, `ping -c1 {{ .Target }}`, `ping -c1 'web-01'`},
+		{"shell missing key", Shell, `echo {{ .Details.nope }}`, `echo ''`},
+		{"shell nil event field", Shell, `echo {{ .Description }}`, `echo ''`},
+		{"shell in double quotes", Shell, `echo "alert: {{ .Message }}"`, `echo "alert: Long GC time on duplicator"`},
+		{"shell in single quotes", Shell, `echo 'alert: {{ .Message }}'`, `echo 'alert: Long GC time on duplicator'`},
+		{"shell concatenated", Shell, `--regex={{ .Details.host_regex }}`, `--regex='web-0[1-3]'`},
+		{"shell command substitution", Shell, `echo "$(hostname) {{ .ShortID }}"`, `echo "$(hostname) 1842"`},
+		{"shell inside $()", Shell, `x=$(grep {{ .Details.service }} /etc/hosts)`, `x=$(grep 'duplicator' /etc/hosts)`},
+		{"shell after a closed comment", Shell, "# restart\nsystemctl restart {{ .Details.service }}", "# restart\nsystemctl restart 'duplicator'"},
+		{"shell hash inside a word", Shell, `echo a#{{ .ShortID }}`, `echo a#'1842'`},
+		{"shell here-string", Shell, `grep x <<< {{ .Message }}`, `grep x <<< 'Long GC time on duplicator'`},
+		{"shell raw", Shell, `{{ raw .Details.service }}`, `duplicator`},
+		{"shell json string", Shell, `echo {{ json "alert.message" }}`, `echo 'Long GC time on duplicator'`},
+		{"shell json number", Shell, `echo {{ json "alert.count" }}`, `echo '3'`},
+		{"shell json object", Shell, `echo {{ json "alert.obj" }}`, `echo '{"a":1}'`},
+		{"shell json missing", Shell, `echo {{ json "alert.nope" }}`, `echo ''`},
+		{"shell json piped", Shell, `echo {{ "alert.count" | json }}`, `echo '3'`},
+		{"shell tags", Shell, `echo {{ .Tags }}`, `echo 'host:web-01 env:prod Dynatrace'`},
+		{"shell entities", Shell, `echo {{ .Entities }}`, `echo 'web-01 web-02'`},
+		{"shell range", Shell, `{{ range .Entities }}ping {{ .Name }}; {{ end }}`, `ping 'web-01'; ping 'web-02'; `},
+		{"shell range root var", Shell, `{{ range .Entities }}{{ $.ShortID }} {{ end }}`, `'1842' '1842' `},
+		{"shell with", Shell, `{{ with .Details.service }}restart {{ . }}{{ else }}true{{ end }}`, `restart 'duplicator'`},
+		{"shell if", Shell, `{{ if eq .Priority "P3" }}echo {{ .Priority }}{{ end }}`, `echo 'P3'`},
+		{"shell printf", Shell, `echo {{ printf "%s-%s" .Source .ShortID }}`, `echo 'opsgenie-1842'`},
+		{"shell index", Shell, `echo {{ index .Details "host_regex" }}`, `echo 'web-0[1-3]'`},
+		{"shell assignment prints nothing", Shell, `{{ $s := .Details.service }}echo {{ $s }}`, `echo 'duplicator'`},
+		{"shell tag value", Shell, `echo {{ .TagValues.host }}`, `echo 'web-01'`},
+
+		// URL: by the part of the URL.
+		{"url path", URL, `https://api.example.com/hosts/{{ .Message }}/reboot`, `https://api.example.com/hosts/Long%20GC%20time%20on%20duplicator/reboot`},
+		{"url query", URL, `https://api.example.com/x?q={{ .Message }}&h={{ .Details.host_regex }}`, `https://api.example.com/x?q=Long+GC+time+on+duplicator&h=web-0%5B1-3%5D`},
+		{"url host", URL, `https://{{ .Target }}:8443/health`, `https://web-01:8443/health`},
+		{"url fragment", URL, `https://h/x#{{ .ShortID }}`, `https://h/x#1842`},
+		{"url slash in path", URL, `https://h/a/{{ .Details.x }}`, `https://h/a/`},
+		{"url raw base", URL, `{{ raw .Details.service }}/x?id={{ .ID }}`, `duplicator/x?id=70413a06-38d6-4c85-92b8-5ebc900d42e2-1715946120125`},
+
+		// JSON: a value outside strings, string contents inside.
+		{"json value", JSON, `{"m": {{ .Message }}}`, `{"m": "Long GC time on duplicator"}`},
+		{"json in string", JSON, `{"m": "alert {{ .ShortID }}: {{ .Message }}"}`, `{"m": "alert 1842: Long GC time on duplicator"}`},
+		{"json list", JSON, `{"tags": {{ .Tags }}}`, `{"tags": ["host:web-01","env:prod","Dynatrace"]}`},
+		{"json map", JSON, `{{ .TagValues }}`, `{"env":"prod","host":"web-01"}`},
+		{"json entities", JSON, `{{ .Entities }}`, `[{"name":"web-01","type":"HOST"},{"name":"web-02","type":"HOST"}]`},
+		{"json missing key", JSON, `{"x": {{ .Details.nope }}}`, `{"x": ""}`},
+		{"json escaped quote in text", JSON, `{"a\"b": {{ .ShortID }}}`, `{"a\"b": "1842"}`},
+		{"json gjson number is a string", JSON, `{"n": {{ json "alert.count" }}}`, `{"n": "3"}`},
+		{"json raw number", JSON, `{"n": {{ raw (json "alert.count") }}}`, `{"n": 3}`},
+
+		// Plain: as it is.
+		{"plain", Plain, `{{ .Message }} '{{ .ShortID }}'`, `Long GC time on duplicator '1842'`},
+		{"plain json", Plain, `{{ json "alert.ok" }}`, `true`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := render(t, tt.text, tt.mode, testEvent(), "web-01")
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s template %q (-want +got):\n%s", tt.mode, tt.text, diff)
+			}
+		})
+	}
+}
+
+func TestRenderNilEvent(t *testing.T) {
+	got := render(t, `run {{ .Target }} {{ .Message }} {{ .Details.x }} {{ json "a" }}`, Shell, nil, "h1")
+	if want := `run 'h1' '' '' ''`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestRenderTagValuesDerived(t *testing.T) {
+	ev := &alexis.Event{Tags: []string{"host:db-7"}}
+	if got := render(t, `{{ .TagValues.host }}`, Plain, ev, ""); got != "db-7" {
+		t.Errorf("got %q, want db-7 (derived from Tags when TagValues is nil)", got)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		mode Mode
+		text string
+		want string // the exact error
+	}{
+		{"unknown field", Shell, `echo {{ .Mesage }}`,
+			`template: t:1:8: unknown field .Mesage (known: .Target .Source .ID .ShortID .Alias .Action .Message .Description .Priority .Tags .TagValues .Details .Entities)`},
+		{"unknown field on $", Shell, `{{ $.Nope }}`,
+			`template: t:1:4: unknown field .Nope (known: .Target .Source .ID .ShortID .Alias .Action .Message .Description .Priority .Tags .TagValues .Details .Entities)`},
+		{"unknown entity field", Shell, `{{ range .Entities }}{{ .Host }}{{ end }}`,
+			`template: t:1:24: unknown field .Host (known: .Name .ID .Type)`},
+		{"field of a string", Shell, `{{ .Message.Text }}`, `template: t:1:11: cannot read field .Text of a string value`},
+		{"field of a list", Shell, `{{ .Entities.Name }}`, `template: t:1:12: cannot read field .Name of a list value`},
+		{"unknown function", Shell, `{{ shell .Message }}`, `template: t:1: function "shell" not defined`},
+		{"internal escaper", Shell, `{{ _shell .Message }}`, `template: t:1:3: function "_shell" not defined`},
+		{"syntax", Shell, `{{ .Message `, `template: t:1: unclosed action`},
+		{"define", Shell, `{{ define "x" }}y{{ end }}`, `template: t: {{define}} and {{block}} are not supported`},
+		{"template call", Shell, `{{ template "x" }}`, `template: t:1:12: {{template}} is not supported`},
+		{"backquotes", Shell, "echo `{{ .Message }}`", "template: t:1:9: an interpolation may not stand inside `backquotes`; use $(...)"},
+		{"backquotes in double", Shell, "echo \"`{{ .Message }}`\"", "template: t:1:10: an interpolation may not stand inside `backquotes`; use $(...)"},
+		{"comment", Shell, "true # {{ .Message }}", "template: t:1:10: an interpolation may not stand in a # comment (a newline in the value would end the comment)"},
+		{"backslash", Shell, `echo \{{ .Message }}`, "template: t:1:9: an interpolation may not follow a backslash (it would escape the opening quote)"},
+		{"dollar", Shell, `echo ${{ .Message }}`, "template: t:1:9: an interpolation may not follow a $ (write ${NAME} or move the $)"},
+		{"heredoc", Shell, "cat <<EOF\n{{ .Message }}\nEOF", "template: t:2:3: an interpolation may not stand in a here-document (the shell expands $(...) there); pass the value as an argument"},
+		{"if branches differ", Shell, `{{ if .ID }}'{{ end }}x`, "template: t:1:6: the branches of {{if}} must end in the same quoting (close the quotes you open inside them)"},
+		{"range body open quote", Shell, `{{ range .Tags }}"{{ end }}`, "template: t:1:9: the body of {{range}} must end in the quoting it starts in (close the quotes you open inside it)"},
+		{"url scheme", URL, `{{ .Details.url }}`, "template: t:1:3: the scheme and host of a URL must be written out (https://host/...); interpolate only the host, path, query or fragment, or use raw"},
+		{"json after backslash", JSON, `{"a": "\{{ .Message }}"}`, "template: t:1:11: an interpolation may not follow a backslash in a JSON string"},
+		{"mode", Mode(9), `x`, "template t: unknown mode 9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseTemplate("t", tt.text, tt.mode)
+			if err == nil {
+				t.Fatalf("ParseTemplate(%q) succeeded, want error %q", tt.text, tt.want)
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	tests := []struct {
+		name, text string
+		mode       Mode
+		ev         *alexis.Event
+		want       string
+	}{
+		{"nul in shell", `echo {{ .Message }}`, Shell, &alexis.Event{Message: "a\x00b"},
+			`template: t:1:8: executing "t" at <_shell>: the value contains a NUL byte, which a shell command cannot carry`},
+		{"nul in double quotes", `echo "{{ .Message }}"`, Shell, &alexis.Event{Message: "\x00"},
+			`template: t:1:9: executing "t" at <_shell_double>: the value contains a NUL byte, which a shell command cannot carry`},
+		{"bad url host", `https://{{ .Message }}/x`, URL, &alexis.Event{Message: "evil.com/#"},
+			`template: t:1:11: executing "t" at <_url_host>: URL host: target "evil.com/#" is not a hostname or an IP address`},
+		{"dot-dot path", `https://h/api/{{ .Message }}/x`, URL, &alexis.Event{Message: ".."},
+			`template: t:1:17: executing "t" at <_url_path>: URL path segment ".." is refused (it would change the path)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tm, err := ParseTemplate("t", tt.text, tt.mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = tm.Render(tt.ev, "")
+			if err == nil {
+				t.Fatalf("Render succeeded, want error")
+			}
+			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {
+				t.Errorf("error (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// hostile are alert texts that try to break out of their quotes.
+var hostile = []string{
+	`x'; touch PWNED #`,
+	`$(touch PWNED)`,
+	"`touch PWNED`",
+	"a\ntouch PWNED\n",
+	`"; touch PWNED; "`,
+	`\'; touch PWNED; #`,
+	`'\''; touch PWNED; '`,
+	`${IFS}touch${IFS}PWNED`,
+	`$((1+1))$(touch PWNED)`,
+	"-rf / ; touch PWNED",
+	`*`,
+	`~root`,
+	"\\",
+	`'`,
+	`"`,
+	"",
+	"héllo wörld ☃",
+	"a\r\nb\tc\x01\x7f",
+}
+
+// TestShellHostile renders hostile messages into shell commands in every
+// quoting context and runs them with a real /bin/sh in a temporary
+// directory: nothing may run, and the value must arrive byte for byte.
+func TestShellHostile(t *testing.T) {
+	sh := lookSh(t)
+	same := func(m string) string { return m }
+	subst := func(m string) string { return strings.TrimRight(m, "\n") } // $(...) drops trailing newlines
+	templates := []struct {
+		text string
+		want func(msg string) string
+	}{
+		{`printf '%s' {{ .Message }}`, same},
+		{`printf '%s' "{{ .Message }}"`, same},
+		{`printf '%s' 'pre{{ .Message }}'`, func(m string) string { return "pre" + m }},
+		{`printf '%s' "$(printf '%s' {{ .Message }})"`, subst},
+		{`printf '%s' "$(printf '%s' "{{ .Message }}")"`, subst},
+		{`v={{ .Message }}; printf '%s' "$v"`, same},
+		{`printf '%s' {{ .Details.missing }}{{ .Message }}`, same},
+		{`{{ if .Message }}printf '%s' {{ .Message }}{{ else }}printf ''{{ end }}`, same},
+	}
+	for _, tt := range templates {
+		text := tt.text
+		tm, err := ParseTemplate("hostile", text, Shell)
+		if err != nil {
+			t.Fatalf("ParseTemplate(%q): %v", text, err)
+		}
+		for _, msg := range hostile {
+			dir := t.TempDir()
+			cmd, err := tm.Render(&alexis.Event{Message: msg}, "")
+			if err != nil {
+				t.Fatalf("Render(%q) with %q: %v", text, msg, err)
+			}
+			if got, want := runSh(t, sh, dir, cmd), tt.want(msg); got != want {
+				t.Errorf("template %q, message %q:\n command %q\n printed %q, want %q", text, msg, cmd, got, want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "PWNED")); err == nil {
+				t.Errorf("template %q, message %q: the command %q created PWNED", text, msg, cmd)
+			}
+		}
+	}
+}
+
+func TestShellNULRefused(t *testing.T) {
+	tm := MustParseTemplate("nul", `touch {{ .Message }}`, Shell)
+	if out, err := tm.Render(&alexis.Event{Message: "a\x00; touch PWNED"}, ""); err == nil {
+		t.Fatalf("Render with a NUL byte gave %q, want an error", out)
+	}
+}
+
+func lookSh(t testing.TB) string {
+	sh, err := exec.LookPath("/bin/sh")
+	if err != nil {
+		t.Skip("no /bin/sh")
+	}
+	return sh
+}
+
+// runSh runs cmd with sh -c in dir and returns what it printed.
+func runSh(t testing.TB, sh, dir, cmd string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, sh, "-c", cmd)
+	c.Dir = dir
+	c.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + dir}
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("sh -c %q: %v", cmd, err)
+	}
+	return string(out)
+}
+
+// FuzzShellQuote checks that any string without NUL, quoted by ShellQuote
+// (and by Shell mode in each quoting context), reaches printf through a
+// real shell unchanged.
+func FuzzShellQuote(f *testing.F) {
+	for _, s := range hostile {
+		f.Add(s)
+	}
+	sh := lookSh(f)
+	word := MustParseTemplate("w", `printf '%s' {{ .Message }}`, Shell)
+	double := MustParseTemplate("d", `printf '%s' "{{ .Message }}"`, Shell)
+	single := MustParseTemplate("s", `printf '%s' '{{ .Message }}'`, Shell)
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.IndexByte(s, 0) >= 0 {
+			if _, err := word.Render(&alexis.Event{Message: s}, ""); err == nil {
+				t.Fatalf("NUL accepted")
+			}
+			return
+		}
+		dir := t.TempDir()
+		cmds := []string{"printf '%s' " + ShellQuote(s)}
+		for _, tm := range []*Template{word, double, single} {
+			c, err := tm.Render(&alexis.Event{Message: s}, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, c)
+		}
+		for _, c := range cmds {
+			if got := runSh(t, sh, dir, c); got != s {
+				t.Fatalf("%q printed %q, want %q", c, got, s)
+			}
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Fatalf("the commands created files in %s", dir)
+		}
+	})
+}
