@@ -73,9 +73,13 @@ type Rule struct {
 type Requirements struct {
 	// Tags must all be present on the event.
 	Tags []string `json:"tags,omitempty"`
-	// Equals maps a normalized field (action, priority, message, id,
-	// short_id, alias) to the exact value it must have.
+	// Equals maps a normalized field (source, id, short_id, alias, action,
+	// message, description, priority) to the exact value it must have.
 	Equals map[string]string `json:"equals,omitempty"`
+	// TagValues maps a tag key to the value it must have among the
+	// event's tag values (Event.TagValues, or ParseTags(Event.Tags) when
+	// that is nil).
+	TagValues map[string]string `json:"tag_values,omitempty"`
 }
 
 // Task is one step of a rule: an action with its decoded parameters.
