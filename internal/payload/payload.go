@@ -437,3 +437,14 @@ func (o Object) Unknown(known ...string) {
 		}
 	}
 }
+
+// Peek returns key's value when it is a string, without recording a
+// problem when it is absent or of another type.
+func (o Object) Peek(key string) string {
+	if v := o.Raw(key); v != nil {
+		if s, ok := str(v); ok {
+			return s
+		}
+	}
+	return ""
+}
