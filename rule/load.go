@@ -1,0 +1,244 @@
+package rule
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	alexis "github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/internal/yamlpos"
+	"github.com/alexis-project/alexis/match"
+)
+
+// MaxFileSize bounds the size of one rule file.
+const MaxFileSize = 4 << 20
+
+// input is one file to load: the name used in messages and in
+// RuleSet.Files, the name that enters the hash, and its content.
+type input struct {
+	name string
+	hash string
+	data []byte
+}
+
+// Parse compiles the rules of one file's content; name is used in messages
+// and as the file's name in the set. The set's Prepare is match.Prepare.
+// A nil registry has no action types.
+func Parse(name string, data []byte, reg *alexis.Registry) (*alexis.RuleSet, error) {
+	return load(reg, []input{{name: name, hash: name, data: data}}, nil)
+}
+
+// LoadFiles reads and compiles the given files, in the given order. Every
+// problem of every file is reported at once, as Errors.
+func LoadFiles(reg *alexis.Registry, files ...string) (*alexis.RuleSet, error) {
+	var c collector
+	in := make([]input, 0, len(files))
+	for _, f := range files {
+		data, err := readFile(f)
+		if err != nil {
+			c.add(f, 0, 0, "", err.Error())
+			continue
+		}
+		in = append(in, input{name: f, hash: f, data: data})
+	}
+	return load(reg, in, &c)
+}
+
+// LoadDir loads every rule file under dir: see ListDir for which files, in
+// which order. The set's Hash covers the files' paths relative to dir and
+// their contents, so it does not change when the directory moves.
+func LoadDir(dir string, reg *alexis.Registry) (*alexis.RuleSet, error) {
+	files, _, err := ListDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, alexis.Errorf(alexis.EINVALID, "rule: no rule files (*.yaml, *.yml, *.json) in %s", dir)
+	}
+	var c collector
+	in := make([]input, 0, len(files))
+	for _, f := range files {
+		data, err := readFile(f)
+		if err != nil {
+			c.add(f, 0, 0, "", err.Error())
+			continue
+		}
+		rel, _ := filepath.Rel(dir, f)
+		in = append(in, input{name: f, hash: filepath.ToSlash(rel), data: data})
+	}
+	return load(reg, in, &c)
+}
+
+func readFile(name string) ([]byte, error) {
+	st, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("file is %d bytes; a rule file may have at most %d", st.Size(), MaxFileSize)
+	}
+	return os.ReadFile(name)
+}
+
+// ListDir finds the rule files and the rule test files under dir,
+// recursively. Rule files end in .yaml, .yml or .json; test files end in
+// _test.yaml or _test.yml (package ruletest runs them). Names starting with
+// '.' or '_' and directories called testdata (where tests keep their
+// payloads) are skipped. Both lists are sorted by their path relative to
+// dir, compared as slash-separated strings: this is the order in which
+// rules are tried.
+func ListDir(dir string) (rules, tests []string, err error) {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if p != dir && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != dir && name == "testdata" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch {
+		case strings.HasSuffix(name, "_test.yaml"), strings.HasSuffix(name, "_test.yml"):
+			tests = append(tests, p)
+		case path.Ext(name) == ".yaml", path.Ext(name) == ".yml", path.Ext(name) == ".json":
+			rules = append(rules, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("rule: %w", err)
+	}
+	byRel := func(l []string) {
+		sort.Slice(l, func(i, j int) bool { return rel(dir, l[i]) < rel(dir, l[j]) })
+	}
+	byRel(rules)
+	byRel(tests)
+	return rules, tests, nil
+}
+
+func rel(dir, p string) string {
+	r, err := filepath.Rel(dir, p)
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(r)
+}
+
+// load compiles the inputs into one set. c may already hold read errors.
+func load(reg *alexis.Registry, in []input, c *collector) (*alexis.RuleSet, error) {
+	if c == nil {
+		c = &collector{}
+	}
+	if reg == nil {
+		reg = alexis.NewRegistry()
+	}
+	var (
+		rules []*alexis.Rule
+		names []*yaml.Node
+		files []string
+	)
+	for _, f := range in {
+		files = append(files, f.name)
+		rs, ns := parseFile(f, reg, c)
+		rules = append(rules, rs...)
+		names = append(names, ns...)
+	}
+	duplicates(rules, names, c)
+	for _, e := range c.errs {
+		if !contains(files, e.File) {
+			files = append(files, e.File)
+		}
+	}
+	if err := c.result(files); err != nil {
+		return nil, err
+	}
+	return &alexis.RuleSet{Rules: rules, Prepare: match.Prepare, Hash: hash(in), Files: files}, nil
+}
+
+// parseFile parses and compiles one file. It returns its rules and, for
+// each, the node of its name.
+func parseFile(f input, reg *alexis.Registry, c *collector) ([]*alexis.Rule, []*yaml.Node) {
+	if len(f.data) > MaxFileSize {
+		c.add(f.name, 0, 0, "", fmt.Sprintf("file is %d bytes; a rule file may have at most %d", len(f.data), MaxFileSize))
+		return nil, nil
+	}
+	root, err := yamlpos.Parse(f.data)
+	if err != nil {
+		se := err.(*yamlpos.SyntaxError)
+		c.add(f.name, se.Line, 0, "", "invalid YAML: "+se.Msg)
+		return nil, nil
+	}
+	if root == nil {
+		return nil, nil // an empty file holds no rules
+	}
+	p := &parser{}
+	p.d = yamlpos.NewDecoder(func(line, col int, msg string) {
+		c.add(f.name, line, col, p.at.rule, p.at.prefix+msg)
+	})
+	syn := p.file(root)
+	if p.d.Exhausted() {
+		return nil, nil
+	}
+	comp := &compiler{file: f.name, src: newSource(f.data), reg: reg, errs: c}
+	rules := comp.compileFile(syn)
+	names := make([]*yaml.Node, len(syn.rules))
+	for i, r := range syn.rules {
+		names[i] = r.name.node
+	}
+	return rules, names
+}
+
+// duplicates reports every rule whose name an earlier rule already has.
+func duplicates(rules []*alexis.Rule, names []*yaml.Node, c *collector) {
+	first := map[string]int{}
+	for i, r := range rules {
+		if r.Name == "" || names[i] == nil {
+			continue
+		}
+		j, dup := first[r.Name]
+		if !dup {
+			first[r.Name] = i
+			continue
+		}
+		prev := rules[j]
+		c.add(r.File, names[i].Line, names[i].Column, r.Name,
+			fmt.Sprintf("name: duplicate rule name; also defined at %s:%d:%d", prev.File, names[j].Line, names[j].Column))
+	}
+}
+
+// hash is the sha256 of every file's name and content, in load order, each
+// preceded by its length so that no two sets of files hash alike.
+func hash(in []input) string {
+	h := sha256.New()
+	for _, f := range in {
+		h.Write([]byte(strconv.Itoa(len(f.hash)) + ":" + f.hash + strconv.Itoa(len(f.data)) + ":"))
+		h.Write(f.data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
