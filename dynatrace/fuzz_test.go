@@ -2,13 +2,11 @@ package dynatrace_test
 
 import (
 	"bytes"
-	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/dynatrace"
+	"github.com/alexis-project/alexis/internal/payload/payloadtest"
 )
 
 // FuzzParse checks that no body makes Parse panic, that failures are coded
@@ -16,34 +14,18 @@ import (
 // real problem always has a PID and a normalized state. Seeds: every file
 // in testdata plus a few broken shapes.
 func FuzzParse(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seed files: %v", err)
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	for _, s := range []string{
+	payloadtest.Seeds(f,
 		``, `{}`, `{"PID":"{PID}"}`, `{"PID":"1_2","State":"CLOSED"}`,
 		`{"ProblemDetailsJSON":{"id":"1_2","status":"OPEN","tagsOfAffectedEntities":[{"key":"a"}]}}`,
 		`{"PID":"1_2","State":"OPEN","ProblemDetailsJSONv2":{"impactedEntities":[{"entityId":{"id":"HOST-1"}}]}}`,
-	} {
-		f.Add([]byte(s))
-	}
+	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := dynatrace.Parse(body)
 		if dynatrace.IsTest(body) && (err != nil || ev.Ignore != dynatrace.TestIgnore) {
 			t.Fatalf("test notification not ignored: %v", err)
 		}
 		if err != nil {
-			var e *alexis.Error
-			if !errors.As(err, &e) || e.Code == "" || e.Message == "" {
-				t.Fatalf("error %T %q is not a coded *alexis.Error", err, err)
-			}
+			payloadtest.Coded(t, err)
 			if ev != nil {
 				t.Fatalf("event returned with error %v", err)
 			}

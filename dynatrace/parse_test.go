@@ -1,9 +1,6 @@
 package dynatrace_test
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +8,7 @@ import (
 
 	"github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/dynatrace"
+	"github.com/alexis-project/alexis/internal/payload/payloadtest"
 )
 
 const (
@@ -32,15 +30,6 @@ var (
 		{Name: "MyService1", ID: "SERVICE-XXXXXXXXXXXXX", Type: "SERVICE"},
 	}
 )
-
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestParse(t *testing.T) {
 	tests := []struct {
@@ -130,14 +119,14 @@ func TestParse(t *testing.T) {
 			Message: dynatrace.TestTitle, Description: "MyHost1, MyService1",
 			Details: map[string]string{
 				"ImpactedEntity": "MyHost1, MyService1",
-				"ProblemID": "999", "ProblemImpact": "INFRASTRUCTURE", "ProblemTitle": dynatrace.TestTitle, "State": "OPEN",
+				"ProblemID":      "999", "ProblemImpact": "INFRASTRUCTURE", "ProblemTitle": dynatrace.TestTitle, "State": "OPEN",
 			},
 			Ignore: dynatrace.TestIgnore,
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := read(t, tt.file)
+			body := payloadtest.Read(t, tt.file)
 			got, err := dynatrace.Parse(body)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
@@ -157,7 +146,7 @@ func TestParse(t *testing.T) {
 // With event merges enabled Dynatrace sends OPEN again for the same
 // problem; the repeat has the same Key, so the engine treats it as one.
 func TestParseMergeRepeatSameKey(t *testing.T) {
-	body := read(t, "dynatrace_problem_open.json")
+	body := payloadtest.Read(t, "dynatrace_problem_open.json")
 	first, err := dynatrace.Parse(body)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +156,7 @@ func TestParseMergeRepeatSameKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolved, err := dynatrace.Parse(read(t, "problem_resolved_v1.json"))
+	resolved, err := dynatrace.Parse(payloadtest.Read(t, "problem_resolved_v1.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,16 +213,7 @@ func TestParseErrors(t *testing.T) {
 			if ev != nil {
 				t.Errorf("event returned with the error: %+v", ev)
 			}
-			if code := alexis.ErrorCode(err); code != alexis.EINVALID {
-				t.Errorf("code %q, want %q", code, alexis.EINVALID)
-			}
-			var e *alexis.Error
-			if !errors.As(err, &e) {
-				t.Errorf("%T is not *alexis.Error", err)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error\n got %s\nwant %s", err, tt.want)
-			}
+			payloadtest.CheckError(t, err, alexis.EINVALID, tt.want)
 		})
 	}
 }

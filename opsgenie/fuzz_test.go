@@ -2,12 +2,10 @@ package opsgenie_test
 
 import (
 	"bytes"
-	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/internal/payload/payloadtest"
 	"github.com/alexis-project/alexis/opsgenie"
 )
 
@@ -16,31 +14,15 @@ import (
 // well-formed OpsGenie event. Seeds: every file in testdata plus a few
 // broken shapes; the plain test run executes only these.
 func FuzzParse(f *testing.F) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil || len(files) == 0 {
-		f.Fatalf("no seed files: %v", err)
-	}
-	for _, p := range files {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	for _, s := range []string{
+	payloadtest.Seeds(f,
 		``, `{}`, `[]`, `{"action":"Create","alert":{"alertId":"a","priority":true}}`,
 		`{"action":"Escalate","alert":{"alertId":"a"},"escalationNotify":{"name":1}}`,
 		`{"data":{"id":"x","createdAt":"2024-01-01T00:00:00Z"}}`, "{\"action\":\"\xff\"}",
-	} {
-		f.Add([]byte(s))
-	}
+	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := opsgenie.Parse(body)
 		if err != nil {
-			var e *alexis.Error
-			if !errors.As(err, &e) || e.Code == "" || e.Message == "" {
-				t.Fatalf("error %T %q is not a coded *alexis.Error", err, err)
-			}
+			payloadtest.Coded(t, err)
 			if ev != nil {
 				t.Fatalf("event returned with error %v", err)
 			}

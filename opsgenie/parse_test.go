@@ -1,15 +1,13 @@
 package opsgenie_test
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/internal/payload/payloadtest"
 	"github.com/alexis-project/alexis/opsgenie"
 )
 
@@ -32,15 +30,6 @@ var (
 	dtTagValues = map[string]string{"Environment": "Prod", "app": "duplicator", "[AWS]Name": "web-01", "Name": "web-01"}
 	duplicator  = []alexis.Entity{{Name: "duplicator"}}
 )
-
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestParse(t *testing.T) {
 	tests := []struct {
@@ -171,7 +160,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			body := read(t, tt.file)
+			body := payloadtest.Read(t, tt.file)
 			got, err := opsgenie.Parse(body, tt.opts...)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
@@ -257,16 +246,7 @@ func TestParseErrors(t *testing.T) {
 			if ev != nil {
 				t.Errorf("Parse returned an event with its error: %+v", ev)
 			}
-			var e *alexis.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("error %T %q is not *alexis.Error", err, err)
-			}
-			if e.Code != tt.code {
-				t.Errorf("code %q, want %q", e.Code, tt.code)
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error\n got %s\nwant %s", err, tt.want)
-			}
+			payloadtest.CheckError(t, err, tt.code, tt.want)
 		})
 	}
 }

@@ -158,7 +158,11 @@ type Object struct {
 	// Keys in the order they appear in the body.
 	Keys []string
 	m    map[string]json.RawMessage
+	raw  []byte
 }
+
+// Bytes returns the object's JSON exactly as it appears in the body.
+func (o Object) Bytes() []byte { return o.raw }
 
 // Parse checks body (see Check) and decodes its top-level object.
 func Parse(body []byte) (Object, error) {
@@ -184,7 +188,7 @@ func Parse(body []byte) (Object, error) {
 // them keeps the normalized Event and the raw paths in agreement) and
 // anything after the closing brace.
 func decodeObject(d *Doc, path string, raw []byte) (Object, error) {
-	o := Object{Doc: d, Path: path, m: map[string]json.RawMessage{}}
+	o := Object{Doc: d, Path: path, m: map[string]json.RawMessage{}, raw: raw}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if _, err := dec.Token(); err != nil { // '{', checked by the caller

@@ -1,0 +1,170 @@
+package alertmanager
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+
+	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/internal/payload"
+)
+
+// Version is the webhook message version Parse understands.
+const Version = "4"
+
+// Parse reads a Prometheus Alertmanager webhook body (webhook_config,
+// message version 4) and returns one Event per alert of the group, in the
+// order of alerts[]:
+//
+//   - ID = fingerprint, Action = the alert's status ("firing" or
+//     "resolved"; the group's status when the alert has none);
+//   - Message = annotations.summary, else labels.alertname;
+//     Description = annotations.description; Priority = labels.severity;
+//   - Details = the annotations and the labels in one flat map; when a
+//     label and an annotation share a name the label wins (the annotation
+//     stays reachable in Raw as alert.annotations.<name>);
+//   - Tags = "name:value" for every label, sorted by name, and TagValues
+//     the labels again (alexis.ParseTags);
+//   - Entities = the instance label's host, without its port, as an Entity
+//     of Type "instance" ("web-01:8080" gives "web-01").
+//
+// Raw is not the body (one body yields several events) but
+// {"group": <the body without alerts>, "alert": <this alert as received>},
+// so rules use gjson paths like alert.labels.instance,
+// alert.annotations.runbook_url, alert.generatorURL, group.groupKey,
+// group.commonLabels.team, group.externalURL.
+//
+// A missing version is accepted as 4 (hand-written and test senders omit
+// it); any other version is an error, as is an empty alerts list, an alert
+// without fingerprint or with a status other than firing or resolved, and
+// labels or annotations whose values are not strings. Errors are
+// *alexis.Error with code EINVALID naming the field ("alerts[1].fingerprint:
+// required"), or ETOOLARGE for a body over 1 MiB. Received is left zero.
+func Parse(body []byte) ([]*alexis.Event, error) {
+	top, err := payload.Parse(body)
+	if err != nil {
+		return nil, err
+	}
+	if v := top.Raw("version"); v != nil && top.Peek("version") != Version {
+		top.Doc.Fail("version", "want %q, got %s", Version, payload.Describe(v))
+	}
+	groupStatus := top.Str("status")
+	alerts := top.Objs("alerts")
+	if err := top.Doc.Err(); err != nil {
+		return nil, err
+	}
+	if len(alerts) == 0 {
+		return nil, payload.Invalid("alerts", "want at least one alert, got %s", describeAlerts(top))
+	}
+	group := groupJSON(top)
+	events := make([]*alexis.Event, 0, len(alerts))
+	for _, a := range alerts {
+		ev := parseAlert(a, groupStatus)
+		ev.Raw = json.RawMessage(fmt.Sprintf(`{"group":%s,"alert":%s}`, group, a.Bytes()))
+		events = append(events, ev)
+	}
+	if err := top.Doc.Err(); err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+func describeAlerts(top payload.Object) string {
+	if v := top.Raw("alerts"); v != nil {
+		return payload.Describe(v)
+	}
+	return "nothing"
+}
+
+func parseAlert(a payload.Object, groupStatus string) *alexis.Event {
+	labels := a.StrMap("labels")
+	annotations := a.StrMap("annotations")
+	ev := &alexis.Event{
+		Source:      alexis.SourceAlertmanager,
+		ID:          a.ReqStr("fingerprint"),
+		Action:      a.Str("status"),
+		Message:     first(annotations["summary"], labels["alertname"]),
+		Description: annotations["description"],
+		Priority:    labels["severity"],
+	}
+	if ev.Action == "" {
+		ev.Action = groupStatus
+	}
+	switch ev.Action {
+	case "firing", "resolved":
+	case "":
+		a.Doc.Fail(a.Field("status"), "required")
+	default:
+		a.Doc.Fail(a.Field("status"), `want "firing" or "resolved", got %q`, ev.Action)
+	}
+
+	names := make([]string, 0, len(labels))
+	for k := range labels {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		ev.Tags = append(ev.Tags, k+":"+labels[k])
+	}
+	ev.TagValues = alexis.ParseTags(ev.Tags)
+
+	if len(labels)+len(annotations) > 0 {
+		ev.Details = make(map[string]string, len(labels)+len(annotations))
+		for k, v := range annotations {
+			ev.Details[k] = v
+		}
+		for k, v := range labels {
+			ev.Details[k] = v
+		}
+	}
+	if inst := labels["instance"]; inst != "" {
+		ev.Entities = []alexis.Entity{{Name: instanceHost(inst), Type: "instance"}}
+	}
+	return ev
+}
+
+// instanceHost strips the port from an instance label: "web-01:8080" →
+// "web-01", "[::1]:9100" → "::1". Anything else is returned as it is.
+func instanceHost(inst string) string {
+	if h, _, err := net.SplitHostPort(inst); err == nil {
+		return h
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(inst, "["), "]")
+}
+
+// groupJSON is the body's object without "alerts", keys in body order and
+// values byte for byte.
+func groupJSON(top payload.Object) []byte {
+	var b strings.Builder
+	b.WriteByte('{')
+	n := 0
+	for _, k := range top.Keys {
+		if k == "alerts" {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		n++
+		kj, _ := json.Marshal(k)
+		b.Write(kj)
+		b.WriteByte(':')
+		b.Write(top.Raw(k))
+		if top.Raw(k) == nil {
+			b.WriteString("null")
+		}
+	}
+	b.WriteByte('}')
+	return []byte(b.String())
+}
+
+func first(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
