@@ -2,8 +2,10 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	alexis "github.com/alexis-project/alexis"
 )
@@ -70,6 +72,26 @@ func paramTemplate(param, text string, mode Mode) (*Template, error) {
 		return nil, &alexis.ParamError{Param: param, Err: err}
 	}
 	return t, nil
+}
+
+// withDefaultTimeout bounds ctx by timeout (or def when timeout <= 0)
+// unless it already has a deadline (the task's timeout).
+func withDefaultTimeout(ctx context.Context, timeout, def time.Duration) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	if timeout <= 0 {
+		timeout = def
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// stopReason says why ctx is done.
+func stopReason(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "timed out"
+	}
+	return "cancelled"
 }
 
 // failed is a failed Result with a formatted error.

@@ -206,15 +206,8 @@ func (a *execAction) run(ctx context.Context, inv alexis.Invocation) alexis.Resu
 			return failed(-1, false, "exec: %v", err)
 		}
 	}
-	timeout := a.kind.Timeout
-	if timeout <= 0 {
-		timeout = DefaultExecTimeout
-	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	ctx, cancel := withDefaultTimeout(ctx, a.kind.Timeout, DefaultExecTimeout)
+	defer cancel()
 	max := a.maxOutput
 	if max == 0 {
 		max = a.kind.MaxOutput
@@ -241,12 +234,8 @@ func (a *execAction) run(ctx context.Context, inv alexis.Invocation) alexis.Resu
 		r.Output = res.Output
 		return r
 	case ctx.Err() != nil:
-		what := "cancelled"
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			what = "timed out"
-		}
 		res.Status, res.Retryable = alexis.StatusFailure, true
-		res.Error = fmt.Sprintf("exec: %s %s; its process group was killed", argv[0], what)
+		res.Error = fmt.Sprintf("exec: %s %s; its process group was killed", argv[0], stopReason(ctx))
 	case errors.As(err, &exitErr):
 		res.Status = alexis.StatusFailure
 		res.Error = fmt.Sprintf("exec: %s: %v", argv[0], exitErr)

@@ -347,15 +347,8 @@ func (a *httpAction) run(ctx context.Context, inv alexis.Invocation) alexis.Resu
 	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
 		return failed(-1, false, "http: %q is not an http or https URL", u)
 	}
-	timeout := a.kind.Timeout
-	if timeout <= 0 {
-		timeout = DefaultHTTPTimeout
-	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+	ctx, cancel := withDefaultTimeout(ctx, a.kind.Timeout, DefaultHTTPTimeout)
+	defer cancel()
 	var rd io.Reader
 	if a.body != nil {
 		rd = strings.NewReader(body)
@@ -378,11 +371,7 @@ func (a *httpAction) run(ctx context.Context, inv alexis.Invocation) alexis.Resu
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			what := "cancelled"
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				what = "timed out"
-			}
-			return failed(-1, true, "http: %s %s %s", a.method, u, what)
+			return failed(-1, true, "http: %s %s %s", a.method, u, stopReason(ctx))
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
