@@ -169,7 +169,7 @@ func TestProblemID(t *testing.T) {
 func TestNotifyReportsErrors(t *testing.T) {
 	c, dt := newClient(t)
 	n := dynatrace.NewNotifier(c)
-	dt.AddProblem(fakedynatrace.Problem{ID: pid, Status: "OPEN"}) // no entities
+	dt.AddProblem(fakedynatrace.Problem{ID: pid, Status: "OPEN"})     // no entities
 	ev := &alexis.Event{Source: alexis.SourceDynatrace, ID: "-9_9V2"} // unknown problem
 	err := n.Notify(context.Background(), reportFor(ev, &alexis.Rule{Name: "r"}, "h", alexis.StatusSuccess))
 	var ae *dynatrace.APIError
