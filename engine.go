@@ -32,6 +32,7 @@ type Engine struct {
 	notifiers   []Notifier
 	observers   []Observer
 	now         func() time.Time
+	stopGrace   time.Duration
 }
 
 // engineState is one rule set and everything derived from it. It is
@@ -71,12 +72,23 @@ func WithObservers(o ...Observer) Option {
 	return func(e *Engine) { e.observers = append(e.observers, o...) }
 }
 
+// WithStopGrace sets how long a task's action may take to return after its
+// context ended (a timeout, a cancelled Handle) before the Engine reports
+// it abandoned and moves on (default DefaultStopGrace).
+func WithStopGrace(d time.Duration) Option {
+	return func(e *Engine) {
+		if d > 0 {
+			e.stopGrace = d
+		}
+	}
+}
+
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
 
 // New returns an Engine serving rs.
 func New(rs *RuleSet, opts ...Option) (*Engine, error) {
-	e := &Engine{log: slog.Default(), concurrency: 16, now: time.Now}
+	e := &Engine{log: slog.Default(), concurrency: 16, now: time.Now, stopGrace: DefaultStopGrace}
 	for _, o := range opts {
 		o(e)
 	}
@@ -163,6 +175,7 @@ func (e *Engine) plan(st *engineState, ev *Event) (Plan, []*Rule) {
 				m.Error = err.Error()
 				ts = nil
 			}
+			ts = dedupe(ts)
 			targets = ts
 			m.Targets = append(m.Targets, ts...)
 		}
@@ -174,6 +187,20 @@ func (e *Engine) plan(st *engineState, ev *Event) (Plan, []*Rule) {
 		p.Matches = append(p.Matches, m)
 	}
 	return p, rules
+}
+
+// dedupe drops repeated targets, keeping the first of each: a host named
+// twice by an alert is acted on once.
+func dedupe(ts []string) []string {
+	seen := make(map[string]bool, len(ts))
+	out := ts[:0:0]
+	for _, t := range ts {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func planTask(ev *Event, target string, task Task) PlannedTask {
@@ -193,12 +220,28 @@ func planTask(ev *Event, target string, task Task) PlannedTask {
 }
 
 // Handle matches ev and runs the tasks of every matching rule, then calls
-// the notifiers. Rules are handled in order; within a rule, targets run
-// concurrently (bounded by WithConcurrency) and each target's tasks run in
-// order, the first failure stopping that target's remaining tasks unless
-// the task says continue. Cancelling ctx stops all work promptly. The
-// returned error joins the notifiers' errors; task failures are in the
-// Report, not in the error.
+// the notifiers.
+//
+// Rules are handled one after the other, in match order. Within a rule,
+// targets run concurrently, at most WithConcurrency (or the rule's
+// limits.concurrency, when lower) at a time, and each target's tasks run
+// in order with a fresh Shared, pausing delay_after between tasks. The
+// first failure stops that target's remaining tasks (reported skipped)
+// unless the failed task says continue_on_failure; other targets go on.
+// A task whose target is not a valid host name (ValidTarget) or whose
+// templates fail to render fails without running. A rule whose targets
+// could not be resolved fails as a whole. In dry-run mode (WithDryRun, or
+// the rule's DryRun) every task is reported with status dry-run and its
+// rendered command, and no action runs.
+//
+// Cancelling ctx stops all work promptly: running actions see their
+// context end, tasks not yet started are skipped, pauses end. An action
+// that ignores its context is abandoned after the stop grace.
+//
+// Every task run is logged with the keys event, rule, target, action,
+// reason, status, exit_code, elapsed_ms and command, and handed to the
+// observers. The returned error joins the notifiers' errors; task failures
+// are in the Report, not in the error.
 func (e *Engine) Handle(ctx context.Context, ev *Event) (*Report, error) {
 	st := e.state.Load()
 	plan, rules := e.plan(st, ev)
