@@ -13,6 +13,7 @@ import (
 	"time"
 
 	alexis "github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/action"
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 )
@@ -22,7 +23,7 @@ const (
 	DefaultPort           = 22
 	DefaultConnectTimeout = 10 * time.Second
 	DefaultCommandTimeout = 5 * time.Minute
-	DefaultMaxOutput      = 64 << 10
+	DefaultMaxOutput      = action.DefaultMaxOutput
 )
 
 // Config holds the engine-wide settings of the ssh action type. Secrets

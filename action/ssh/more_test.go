@@ -1,14 +1,12 @@
 package ssh_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,9 +27,11 @@ func TestOutputCapKeepsTail(t *testing.T) {
 		if r.Status != alexis.StatusSuccess {
 			t.Fatalf("pty=%v: %+v %s", pty, sum(r), r.Error)
 		}
-		if len(r.Output) > 1000 || !strings.HasSuffix(r.Output, "line 4999\nEND\n") {
-			t.Errorf("pty=%v: output of %d bytes ending %q, want ≤1000 bytes ending with the last lines",
-				pty, len(r.Output), r.Output[max(0, len(r.Output)-30):])
+		// 5000 lines "line N\n" for N < 5000 plus "END\n": 48894 bytes.
+		head, tail, _ := strings.Cut(r.Output, "\n")
+		if head != "[47894 bytes of output dropped]" || len(tail) != 1000 || !strings.HasSuffix(tail, "line 4999\nEND\n") {
+			t.Errorf("pty=%v: output starts %q and keeps %d bytes ending %q, want the drop count and the last 1000 bytes",
+				pty, head, len(tail), tail[max(0, len(tail)-30):])
 		}
 	}
 }
@@ -96,7 +96,7 @@ func TestJumpHost(t *testing.T) {
 }
 
 func TestInsecureIgnoreHostKeyWarnsEveryTime(t *testing.T) {
-	var logs lockedBuffer
+	var logs sshtest.Buffer
 	f := newFixture(t, func(c *ssh.Config) {
 		c.KnownHostsFile = ""
 		c.InsecureIgnoreHostKey = true
@@ -244,6 +244,8 @@ func testHostileAlert(t *testing.T, k *ssh.Kind, target string) {
 		"a\"; touch " + pwned + "; echo \"",
 		"x\ntouch " + pwned,
 	}
+	shared := &alexis.Shared{}
+	defer shared.Close()
 	for _, tmpl := range []string{
 		"echo {{ .Message }} > " + out,
 		"echo '{{ .Message }}' > " + out,
@@ -252,7 +254,7 @@ func testHostileAlert(t *testing.T, k *ssh.Kind, target string) {
 		a := newAction(t, k, alexis.Params{"command": tmpl})
 		for _, msg := range messages {
 			ev := &alexis.Event{Source: alexis.SourceOpsGenie, ID: "1", Message: msg}
-			r := a.Run(context.Background(), alexis.Invocation{Event: ev, Target: target})
+			r := a.Run(context.Background(), alexis.Invocation{Event: ev, Target: target, Shared: shared})
 			if r.Status != alexis.StatusSuccess {
 				t.Errorf("%s with %q: %+v %s", tmpl, msg, sum(r), r.Error)
 				continue
@@ -295,23 +297,6 @@ func TestDryRunNeedsNoCredentials(t *testing.T) {
 	if err := k.Check(); err == nil {
 		t.Error("Check() = nil with missing files")
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var cmpIgnoreTimes = cmpopts.IgnoreFields(alexis.Result{}, "Started", "Duration")

@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/user"
 	"strings"
-	"sync"
 	"time"
 
 	alexis "github.com/alexis-project/alexis"
@@ -105,9 +104,12 @@ func (a *Action) exec(ctx context.Context, sc *sharedConn, sess *gossh.Session, 
 	if a.maxOutput > 0 {
 		max = a.maxOutput
 	}
-	out := &syncWriter{w: newTailBuffer(max)}
+	out := action.NewTailBuffer(max) // safe for the stdout and stderr copiers together
 	sess.Stdout, sess.Stderr = out, out
+	strip := &crlfStripper{w: out}
 	if a.pty {
+		// A pty merges stderr into stdout and ends lines with "\r\n".
+		sess.Stdout = strip
 		modes := gossh.TerminalModes{gossh.ECHO: 0, gossh.ONLCR: 0}
 		if err := sess.RequestPty("dumb", 24, 200, modes); err != nil {
 			return failure(-1, true, "ssh: pty request refused: %v", err)
@@ -120,7 +122,8 @@ func (a *Action) exec(ctx context.Context, sc *sharedConn, sess *gossh.Session, 
 	go func() { done <- sess.Wait() }()
 	select {
 	case err := <-done:
-		return a.exited(err, out.String())
+		strip.flush() // the copier is done
+		return exited(err, out.Output())
 	case <-ctx.Done():
 	}
 	sess.Close()
@@ -136,7 +139,7 @@ func (a *Action) exec(ctx context.Context, sc *sharedConn, sess *gossh.Session, 
 		what = "cancelled"
 	}
 	res := failure(-1, true, "ssh: command %s; session closed (%s)", what, a.stopNote())
-	res.Output = a.clean(out.String())
+	res.Output = out.Output()
 	return res
 }
 
@@ -151,8 +154,7 @@ func (a *Action) stopNote() string {
 }
 
 // exited classifies the end of a command that ran.
-func (a *Action) exited(err error, output string) alexis.Result {
-	output = a.clean(output)
+func exited(err error, output string) alexis.Result {
 	var ee *gossh.ExitError
 	var missing *gossh.ExitMissingError
 	switch {
@@ -174,14 +176,6 @@ func (a *Action) exited(err error, output string) alexis.Result {
 	r := failure(-1, false, "ssh: %v", err)
 	r.Output = output
 	return r
-}
-
-// clean undoes what a pty does to output: "\r\n" line ends.
-func (a *Action) clean(s string) string {
-	if !a.pty {
-		return s
-	}
-	return strings.ReplaceAll(s, "\r\n", "\n")
 }
 
 func (a *Action) userName() string {
@@ -217,24 +211,43 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// syncWriter serialises writes: a session copies stdout and stderr in two
-// goroutines, and a timed-out run reads the output while they may write.
-type syncWriter struct {
-	mu sync.Mutex
-	w  interface {
-		io.Writer
-		String() string
+// crlfStripper turns the "\r\n" line ends of a pty back into "\n" on the
+// way to w, also when a write ends between '\r' and '\n'. It is used by
+// one goroutine (the session's stdout copier).
+type crlfStripper struct {
+	w  io.Writer
+	cr bool // the previous write ended with a '\r' not yet passed on
+}
+
+func (c *crlfStripper) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
 	}
+	out := make([]byte, 0, len(p)+1)
+	if c.cr && p[0] != '\n' {
+		out = append(out, '\r')
+	}
+	c.cr = false
+	for i, b := range p {
+		switch {
+		case b != '\r':
+			out = append(out, b)
+		case i == len(p)-1:
+			c.cr = true
+		case p[i+1] != '\n':
+			out = append(out, b)
+		}
+	}
+	if _, err := c.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.String()
+// flush passes on a '\r' held back at the very end of the output.
+func (c *crlfStripper) flush() {
+	if c.cr {
+		c.cr = false
+		c.w.Write([]byte{'\r'})
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,9 +66,7 @@ func (k *Key) PEM(tb testing.TB, passphrase string) []byte {
 func (k *Key) WriteFile(tb testing.TB, passphrase string) string {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "id_ed25519")
-	if err := os.WriteFile(path, k.PEM(tb, passphrase), 0o600); err != nil {
-		tb.Fatalf("sshtest: %v", err)
-	}
+	writeFile(tb, path, string(k.PEM(tb, passphrase)))
 	return path
 }
 
@@ -89,8 +86,6 @@ func WriteKnownHosts(tb testing.TB, servers ...*Server) string {
 		b.WriteByte('\n')
 	}
 	path := filepath.Join(tb.TempDir(), "known_hosts")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		tb.Fatalf("sshtest: %v", err)
-	}
+	writeFile(tb, path, b.String())
 	return path
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,29 +41,10 @@ func run(t *testing.T, c *gossh.Client, pty bool, cmd string) (string, error) {
 			t.Fatal(err)
 		}
 	}
-	out := &lockedBuffer{}
+	out := &sshtest.Buffer{}
 	s.Stdout, s.Stderr = out, out
 	err = s.Run(cmd)
 	return out.String(), err
-}
-
-// lockedBuffer takes the writes of the stdout and stderr copiers; a shared
-// bytes.Buffer would lose data to two concurrent ReadFrom calls.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func TestExec(t *testing.T) {

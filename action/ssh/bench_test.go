@@ -1,0 +1,54 @@
+package ssh_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	alexis "github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/action/ssh"
+	"github.com/alexis-project/alexis/internal/sshtest"
+)
+
+// benchmarkFanOut handles one event whose rule runs a 200 ms command on n
+// targets (n in-process servers, each its own address) through
+// alexis.Engine.Handle with concurrency 64. Compare BenchmarkFanOut (50
+// targets) with BenchmarkFanOut1 (1 target) from the same run: targets
+// run concurrently, so the ratio should stay near 1 (the goal is ≤ 1.5).
+func benchmarkFanOut(b *testing.B, n int) {
+	key, hostKey := sshtest.NewKey(b), sshtest.NewKey(b)
+	servers := make([]*sshtest.Server, n)
+	targets := make(alexis.StaticTargets, n)
+	for i := range servers {
+		servers[i] = sshtest.Start(b, &sshtest.Options{ClientKey: key, HostKey: hostKey})
+		targets[i] = servers[i].Addr
+	}
+	kind := ssh.New(ssh.Config{User: "alexis", KeyFile: key.WriteFile(b, ""),
+		KnownHostsFile: sshtest.WriteKnownHosts(b, servers...), Logger: slog.New(slog.DiscardHandler)})
+	a := newAction(b, kind, alexis.Params{"command": "sleep 0.2"})
+	rs := &alexis.RuleSet{Rules: []*alexis.Rule{{Name: "fan-out", Enabled: true, Targets: targets,
+		Tasks: []alexis.Task{{Action: ssh.Name, Run: a}}}}}
+	eng, err := alexis.New(rs, alexis.WithConcurrency(64), alexis.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ev := &alexis.Event{Source: alexis.SourceGeneric, ID: "bench"}
+	for b.Loop() {
+		rep, err := eng.Handle(context.Background(), ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(rep.Runs) != n {
+			b.Fatalf("%d runs, want %d", len(rep.Runs), n)
+		}
+		for _, r := range rep.Runs {
+			if r.Status != alexis.StatusSuccess {
+				b.Fatalf("%s: %s %s", r.Target, r.Status, r.Error)
+			}
+		}
+	}
+	b.ReportMetric(float64(n), "targets")
+}
+
+func BenchmarkFanOut(b *testing.B)  { benchmarkFanOut(b, 50) }
+func BenchmarkFanOut1(b *testing.B) { benchmarkFanOut(b, 1) }
