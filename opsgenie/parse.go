@@ -43,8 +43,8 @@ func WithSelf(user string) ParseOption {
 //     top-level escalationId, escalationName, escalationTime, repeatCount
 //     and escalationNotify.{id,name,type,entity} go into Details;
 //   - an alert as the Alert API returns it, {"data": {"id": ...}} or the
-//     inner object (recognized by having no "action" but a "data" or "id"
-//     key). Its Action is ActionReplay, so rules opt in to replays and a
+//     inner object (recognized by having no "action" but either "data" or
+//     both "id" and "tinyId"). Its Action is ActionReplay, so rules opt in to replays and a
 //     replay never collides with the original delivery's Event.Key.
 //
 // The envelope requires action, alert and alert.alertId; a replay requires
@@ -75,7 +75,7 @@ func Parse(body []byte, opts ...ParseOption) (*alexis.Event, error) {
 		return nil, err
 	}
 	var ev *alexis.Event
-	if !top.Has("action") && (top.Has("data") || top.Has("id")) {
+	if !top.Has("action") && (top.Has("data") || top.Has("id") && top.Has("tinyId")) {
 		ev = parseReplay(top)
 	} else {
 		ev = parseWebhook(top, cfg)

@@ -230,10 +230,11 @@ func TestParseErrors(t *testing.T) {
 		{"long value", `{` + ok[:len(ok)-1] + `,"entity":12345678901234567890123456789012345678901234567890}}`, `alert.entity: want string, got 1234567890123456789012345678901234567890…`, alexis.EINVALID},
 		{"source string", `{` + ok + `,"source":"web"}`, `source: want object, got "web"`, alexis.EINVALID},
 		{"escalationTime string", `{` + ok + `,"escalationTime":"15m"}`, `escalationTime: want integer, got "15m"`, alexis.EINVALID},
+		{"bare id is not a replay", `{"id":"a","message":"m"}`, `action: required`, alexis.EINVALID},
 		{"replay without id", `{"data":{"message":"m"}}`, `data.id: required`, alexis.EINVALID},
 		{"replay data array", `{"data":[]}`, `data: want object, got []`, alexis.EINVALID},
-		{"replay bad time", `{"id":"a","createdAt":"yesterday"}`, `createdAt: want RFC 3339 time, got "yesterday"`, alexis.EINVALID},
-		{"replay epoch time", `{"id":"a","createdAt":1715950921337}`, `createdAt: want string, got 1715950921337`, alexis.EINVALID},
+		{"replay bad time", `{"id":"a","tinyId":"1","createdAt":"yesterday"}`, `createdAt: want RFC 3339 time, got "yesterday"`, alexis.EINVALID},
+		{"replay epoch time", `{"id":"a","tinyId":"1","createdAt":1715950921337}`, `createdAt: want string, got 1715950921337`, alexis.EINVALID},
 		{"too deep", `{"action":"Create","alert":{"alertId":"a","x":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}}`, `body: nested deeper than 64 levels at byte 108`, alexis.EINVALID},
 		{"too large", `{"action":"Create","alert":{"alertId":"a","x":"` + strings.Repeat("x", 1<<20) + `"}}`, `body: 1048626 bytes, more than the limit of 1048576`, alexis.ETOOLARGE},
 	}
