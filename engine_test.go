@@ -510,8 +510,8 @@ type logSink struct {
 }
 
 func (s *logSink) Enabled(context.Context, slog.Level) bool { return true }
-func (s *logSink) WithAttrs([]slog.Attr) slog.Handler        { return s }
-func (s *logSink) WithGroup(string) slog.Handler             { return s }
+func (s *logSink) WithAttrs([]slog.Attr) slog.Handler       { return s }
+func (s *logSink) WithGroup(string) slog.Handler            { return s }
 func (s *logSink) Handle(_ context.Context, r slog.Record) error {
 	m := map[string]string{"msg": r.Message, "level": r.Level.String()}
 	r.Attrs(func(a slog.Attr) bool {
