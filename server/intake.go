@@ -1,0 +1,249 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alexis-project/alexis"
+	"github.com/labstack/echo/v4"
+)
+
+// MaxDepth is how deeply JSON bodies may nest objects and arrays.
+const MaxDepth = 64
+
+// Accepted is the answer to a webhook: one receipt per event the body
+// held (an Alertmanager group holds several). ID is the first event's.
+type Accepted struct {
+	ID     int64            `json:"id"`
+	Events []alexis.Receipt `json:"events"`
+}
+
+// intake returns the handler of one source's webhook: check and parse the
+// body, store the events durably, then answer 202 with their IDs (200 when
+// every event is to be ignored). Nothing is answered 2xx before the events
+// are committed.
+func (s *Server) intake(src alexis.Source) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		evs, err := s.readEvents(c, src)
+		if err != nil {
+			s.metrics.events.WithLabelValues(string(src), alexis.ErrorCode(err)).Inc()
+			return err
+		}
+		rcs, err := s.store.Enqueue(c.Request().Context(), evs)
+		if err != nil {
+			s.metrics.events.WithLabelValues(string(src), alexis.EINTERNAL).Inc()
+			return err
+		}
+		status := http.StatusOK
+		for _, rc := range rcs {
+			result := "accepted"
+			switch {
+			case rc.Duplicate:
+				result = "duplicate"
+			case rc.Ignored != "":
+				result = "ignored"
+			}
+			s.metrics.events.WithLabelValues(string(src), result).Inc()
+			if rc.Ignored == "" {
+				status = http.StatusAccepted
+			}
+		}
+		s.metrics.intake.WithLabelValues(string(src)).Observe(time.Since(start).Seconds())
+		return c.JSON(status, Accepted{ID: rcs[0].ID, Events: rcs})
+	}
+}
+
+// readEvents reads, checks and parses the body of a request from src.
+func (s *Server) readEvents(c echo.Context, src alexis.Source) ([]*alexis.Event, error) {
+	body, err := s.readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.parse(src, body)
+	if err != nil {
+		if alexis.ErrorCode(err) == alexis.EINTERNAL {
+			return nil, &alexis.Error{Code: alexis.EINVALID, Message: fmt.Sprintf("%s payload", src), Err: err}
+		}
+		return nil, err
+	}
+	if len(evs) == 0 {
+		return nil, alexis.Errorf(alexis.EINVALID, "the %s payload holds no alert", src)
+	}
+	now := s.now()
+	for _, ev := range evs {
+		if ev.Received.IsZero() {
+			ev.Received = now
+		}
+		if len(ev.Raw) == 0 {
+			ev.Raw = body
+		}
+	}
+	return evs, nil
+}
+
+// readBody enforces the content type (JSON), the size limit, UTF-8, the
+// nesting depth and JSON syntax.
+func (s *Server) readBody(c echo.Context) ([]byte, error) {
+	r := c.Request()
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return nil, err
+	}
+	limit := int64(s.cfg.BodyLimit)
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit)
+		}
+		return nil, alexis.Errorf(alexis.EINVALID, "reading the body: %v", err)
+	}
+	if err := CheckJSON(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+func tooLarge(limit int64) error {
+	return alexis.Errorf(alexis.ETOOLARGE, "body larger than the limit of %d bytes", limit)
+}
+
+func checkContentType(ct string) error {
+	if ct == "" {
+		return alexis.Errorf(alexis.EUNSUPPORTED, "Content-Type must be application/json; none given")
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || !(mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return alexis.Errorf(alexis.EUNSUPPORTED, "Content-Type must be application/json, not %q", ct)
+	}
+	return nil
+}
+
+// CheckJSON checks that body is one well-formed JSON value in valid UTF-8
+// nesting at most MaxDepth levels; the error (code invalid) says where the
+// problem is, as line:column.
+func CheckJSON(body []byte) error {
+	if len(body) == 0 {
+		return alexis.Errorf(alexis.EINVALID, "empty body")
+	}
+	if !utf8.Valid(body) {
+		off := invalidUTF8(body)
+		line, col := lineCol(body, off)
+		return alexis.Errorf(alexis.EINVALID, "body is not valid UTF-8 at %d:%d (byte %d)", line, col, off)
+	}
+	if off := tooDeep(body); off >= 0 {
+		line, col := lineCol(body, off)
+		return alexis.Errorf(alexis.EINVALID, "JSON nests deeper than %d levels at %d:%d", MaxDepth, line, col)
+	}
+	if json.Valid(body) {
+		return nil
+	}
+	var v any
+	err := json.Unmarshal(body, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off := int(se.Offset)
+		if off > 0 && off < len(body) {
+			off-- // Offset counts the bytes read, the bad one included
+		}
+		line, col := lineCol(body, off)
+		return alexis.Errorf(alexis.EINVALID, "malformed JSON at %d:%d: %s", line, col, strings.TrimPrefix(se.Error(), "json: "))
+	}
+	return alexis.Errorf(alexis.EINVALID, "malformed JSON")
+}
+
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// tooDeep returns the offset where nesting first exceeds MaxDepth, or -1.
+func tooDeep(b []byte) int {
+	depth, inStr, esc := 0, false, false
+	for i, c := range b {
+		switch {
+		case inStr:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > MaxDepth {
+				return i
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return -1
+}
+
+// lineCol converts a byte offset to a 1-based line and column (in runes).
+func lineCol(b []byte, off int) (int, int) {
+	if off > len(b) {
+		off = len(b)
+	}
+	line, start := 1, 0
+	for i := 0; i < off; i++ {
+		if b[i] == '\n' {
+			line, start = line+1, i+1
+		}
+	}
+	return line, utf8.RuneCount(b[start:off]) + 1
+}
+
+// sourceOf names the source of an intake path, for metrics.
+func sourceOf(path string) string {
+	switch path {
+	case "/v1/opsgenie":
+		return string(alexis.SourceOpsGenie)
+	case "/v1/dynatrace":
+		return string(alexis.SourceDynatrace)
+	case "/v1/alertmanager":
+		return string(alexis.SourceAlertmanager)
+	case "/v1/events":
+		return string(alexis.SourceGeneric)
+	}
+	return "none"
+}
+
+// plan answers POST /v1/plan?source=S: what the loaded rules would do with
+// this payload. Nothing is stored and nothing runs.
+func (s *Server) plan(c echo.Context) error {
+	src := alexis.Source(c.QueryParam("source"))
+	if !src.Valid() {
+		return alexis.Errorf(alexis.EINVALID, "source: must be one of opsgenie, dynatrace, alertmanager, generic, not %q", src)
+	}
+	evs, err := s.readEvents(c, src)
+	if err != nil {
+		return err
+	}
+	plans := make([]alexis.Plan, len(evs))
+	for i, ev := range evs {
+		plans[i] = s.engine.Plan(ev)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"rules_hash": s.RuleSet().Hash, "plans": plans})
+}

@@ -1,0 +1,261 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/alexis-project/alexis"
+)
+
+// pollInterval is how often idle workers look at the queue even without a
+// wake-up from the store.
+const pollInterval = time.Second
+
+// Work runs the workers (and the rules watcher) until ctx is done. It
+// first requeues the events a previous process left unfinished. Up to
+// cfg.Workers events are handled at once. When ctx is done, no new event
+// is claimed; running events get cfg.ShutdownTimeout to finish, then their
+// context is cancelled and those that did not finish are put back in the
+// queue. Serve calls Work; call it yourself only when you mount Handler in
+// your own HTTP server, and only once per process.
+func (s *Server) Work(ctx context.Context) error {
+	n, err := s.store.Recover(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Warn("resuming events left unfinished by the previous run", "events", n)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.watch(ctx)
+	}()
+	hctx, cancelHandles := context.WithCancel(context.Background())
+	defer cancelHandles()
+	sem := make(chan struct{}, s.cfg.Workers)
+	ticker := time.NewTicker(pollInterval)
+	defer ticker.Stop()
+claim:
+	for {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			break claim
+		}
+		q, err := s.store.Claim(ctx)
+		if err != nil || q == nil {
+			<-sem
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("claim failed", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				break claim
+			case <-s.store.Wake():
+			case <-ticker.C:
+			}
+			continue
+		}
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			defer func() { <-sem }()
+			s.handle(hctx, q)
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		s.running.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(s.cfg.ShutdownTimeout):
+		s.log.Warn("shutdown timeout: cancelling running events; they stay queued", "timeout", s.cfg.ShutdownTimeout)
+		cancelHandles()
+		<-done
+	}
+	wg.Wait()
+	return nil
+}
+
+// handling is the state of one event being handled, shared with the
+// journaled actions through Server.inflight.
+type handling struct {
+	id       int64
+	mu       sync.Mutex
+	journal  map[runKey]int // runs that went through the journal
+	reported bool           // first task start observed
+}
+
+type runKey struct {
+	rule, target, action, reason string
+	started                      int64
+}
+
+func keyOf(rule, target, action, reason string, started time.Time) runKey {
+	return runKey{rule, target, action, reason, started.UnixNano()}
+}
+
+func (h *handling) add(k runKey) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.journal == nil {
+		h.journal = map[runKey]int{}
+	}
+	h.journal[k]++
+}
+
+// unjournaled returns the runs that did not go through the journal: dry
+// runs, skipped tasks, tasks that failed before they could start.
+func (h *handling) unjournaled(runs []alexis.TaskRun) []alexis.TaskRun {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []alexis.TaskRun
+	for _, r := range runs {
+		k := keyOf(r.Rule, r.Target, r.Action, r.Reason, r.Started)
+		if h.journal[k] > 0 {
+			h.journal[k]--
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// handle runs one claimed event through the engine and records the outcome.
+func (s *Server) handle(ctx context.Context, q *alexis.QueuedEvent) {
+	log := s.log.With("event", q.Event.Key(), "event_id", q.ID)
+	if q.Attempts > 1 {
+		log.Warn("handling event again after an interrupted run", "attempt", q.Attempts)
+	}
+	h := &handling{id: q.ID}
+	s.inflight.Store(q.Event, h)
+	defer s.inflight.Delete(q.Event)
+	if s.hooks.AfterClaim != nil {
+		if err := s.hooks.AfterClaim(q); err != nil {
+			log.Warn("event abandoned by hook", "err", err)
+			return
+		}
+	}
+	rep, herr := s.engine.Handle(ctx, q.Event)
+	if ctx.Err() != nil {
+		if err := s.store.Requeue(context.Background(), q.ID); err != nil {
+			log.Error("requeue failed; the event resumes at the next start", "err", err)
+		}
+		log.Warn("event interrupted by shutdown; requeued")
+		return
+	}
+	if s.hooks.AfterHandle != nil {
+		if err := s.hooks.AfterHandle(q, rep); err != nil {
+			log.Warn("event abandoned by hook", "err", err)
+			return
+		}
+	}
+	msg := ""
+	if herr != nil {
+		msg = herr.Error()
+	}
+	if err := s.store.Finish(context.Background(), q.ID, h.unjournaled(rep.Runs), msg); err != nil {
+		log.Error("recording the outcome failed; the event resumes at the next start", "err", err)
+		return
+	}
+	for _, m := range rep.Plan.Matches {
+		s.metrics.ruleMatches.WithLabelValues(m.Rule).Inc()
+	}
+	s.metrics.handled.WithLabelValues(string(q.Event.Source)).Inc()
+	log.Debug("event done", "rules", len(rep.Plan.Matches), "runs", len(rep.Runs))
+}
+
+// TaskDone implements alexis.Observer: it feeds the metrics.
+func (s *Server) TaskDone(ev *alexis.Event, run alexis.TaskRun) {
+	s.metrics.actions.WithLabelValues(run.Action, string(run.Status)).Inc()
+	if run.Status == alexis.StatusSuccess || run.Status == alexis.StatusFailure {
+		s.metrics.actionDuration.WithLabelValues(run.Action).Observe(run.Duration.Seconds())
+	}
+	v, ok := s.inflight.Load(ev)
+	if !ok || ev.Received.IsZero() || run.Status == alexis.StatusSkipped {
+		return
+	}
+	h := v.(*handling)
+	h.mu.Lock()
+	first := !h.reported
+	h.reported = true
+	h.mu.Unlock()
+	if first {
+		s.metrics.toAction.Observe(run.Started.Sub(ev.Received).Seconds())
+	}
+}
+
+// journaled returns a copy of rs whose actions go through the task
+// journal, so that no task runs twice for the same event (see
+// sqlite.DB.BeginTask). The rules themselves are not changed.
+func (s *Server) journaled(rs *alexis.RuleSet) *alexis.RuleSet {
+	out := *rs
+	out.Rules = make([]*alexis.Rule, len(rs.Rules))
+	for i, r := range rs.Rules {
+		c := *r
+		c.Tasks = make([]alexis.Task, len(r.Tasks))
+		for k, t := range r.Tasks {
+			t.Run = &journalAction{s: s, rule: r.Name, task: k, action: t.Action, inner: t.Run}
+			c.Tasks[k] = t
+		}
+		out.Rules[i] = &c
+	}
+	return &out
+}
+
+// journalAction records a task in the journal before running it and its
+// result after.
+type journalAction struct {
+	s      *Server
+	rule   string
+	task   int
+	action string
+	inner  alexis.Action
+}
+
+func (a *journalAction) Render(ev *alexis.Event, target string) (string, error) {
+	return a.inner.Render(ev, target)
+}
+
+func (a *journalAction) Run(ctx context.Context, inv alexis.Invocation) alexis.Result {
+	v, ok := a.s.inflight.Load(inv.Event)
+	if !ok { // not an event of the queue (a library user calling Handle)
+		return a.inner.Run(ctx, inv)
+	}
+	h := v.(*handling)
+	start := a.s.now()
+	run := alexis.TaskRun{Rule: a.rule, Target: inv.Target, Action: a.action, Reason: inv.Reason, Command: inv.Rendered,
+		Result: alexis.Result{Started: start}}
+	id, prior, err := a.s.store.BeginTask(ctx, h.id, a.task, run)
+	if err != nil {
+		a.s.log.Error("task not run: cannot journal it", "rule", a.rule, "target", inv.Target, "err", err)
+		return alexis.Result{Status: alexis.StatusFailure, ExitCode: -1, Started: start, Retryable: true,
+			Error: "not run: cannot record the task in the journal: " + err.Error()}
+	}
+	if prior != nil {
+		a.s.log.Warn("task already ran for this event; not run again", "event", inv.Event.Key(), "rule", a.rule,
+			"target", inv.Target, "action", a.action, "status", prior.Status)
+		h.add(keyOf(a.rule, inv.Target, a.action, inv.Reason, prior.Started))
+		return *prior
+	}
+	res := a.inner.Run(ctx, inv)
+	if res.Started.IsZero() {
+		res.Started = start
+	}
+	if res.Duration == 0 {
+		res.Duration = a.s.now().Sub(start)
+	}
+	if res.Status == "" {
+		res.Status = alexis.StatusFailure
+	}
+	if err := a.s.store.EndTask(context.Background(), id, res); err != nil {
+		a.s.log.Error("recording the task result failed", "rule", a.rule, "target", inv.Target, "err", err)
+	}
+	h.add(keyOf(a.rule, inv.Target, a.action, inv.Reason, res.Started))
+	return res
+}
