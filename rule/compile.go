@@ -191,12 +191,12 @@ func (c *compiler) targets(at ctx, rs *ruleSyntax, r *alexis.Rule) {
 
 // tasks compiles the rule's tasks with the registry's action types.
 func (c *compiler) tasks(at ctx, rs *ruleSyntax, d *defaultsSyntax, r *alexis.Rule) {
-	if len(rs.tasks) == 0 {
-		n := rs.tasksNode
-		if n == nil {
-			n = rs.node
-		}
-		c.errorf(at, n, "tasks", "a rule needs at least one task")
+	switch n := rs.tasksNode; {
+	case n == nil:
+		c.errorf(at, rs.node, "tasks", "required: a rule needs at least one task")
+		return
+	case n.Kind == yaml.SequenceNode && len(n.Content) == 0:
+		c.errorf(at, n, "tasks", "empty list: a rule needs at least one task")
 		return
 	}
 	for _, ts := range rs.tasks {
@@ -246,10 +246,16 @@ func (c *compiler) task(at ctx, ts *taskSyntax, d *defaultsSyntax, hasTargets bo
 	t.Params = alexis.Params{}
 	clean := true
 	for _, p := range ts.params {
-		if c.secrets(at, ts.path, p.key, p.value) {
-			t.Params[p.key.Value] = p.v
-		} else {
+		switch {
+		case !c.secrets(at, ts.path, p.key, p.value):
 			clean = false
+		case len(spec.Params) > 0 && isUnknownParam(spec, p.key.Value):
+			// Reported here, all of them, rather than the first one by
+			// the action type.
+			c.unknownParam(at, ts, spec, p.key)
+			clean = false
+		default:
+			t.Params[p.key.Value] = p.v
 		}
 	}
 	run, err := kind.New(t.Params)
@@ -288,14 +294,18 @@ func (c *compiler) paramError(at ctx, ts *taskSyntax, spec alexis.ActionSpec, er
 			continue
 		}
 		if isUnknownParam(spec, key) {
-			known := append(specNames(spec), reserved...)
-			c.errorf(at, p.key, ts.path, "unknown parameter %q of action %q%s", key, spec.Name, yamlpos.DidYouMean(key, known))
+			c.unknownParam(at, ts, spec, p.key)
 			return
 		}
 		c.templateError(at, p.value, path, pe.Err)
 		return
 	}
 	c.errorf(at, ts.action.node, path, "%v", pe.Err)
+}
+
+func (c *compiler) unknownParam(at ctx, ts *taskSyntax, spec alexis.ActionSpec, key *yaml.Node) {
+	known := append(specNames(spec), reserved...)
+	c.errorf(at, key, ts.path, "unknown parameter %q of action %q%s", key.Value, spec.Name, yamlpos.DidYouMean(key.Value, known))
 }
 
 func isUnknownParam(spec alexis.ActionSpec, key string) bool {
@@ -361,7 +371,7 @@ func (c *compiler) limits(at ctx, l, d limitsSyntax) alexis.Limits {
 	switch {
 	case per.set && per.v > 0 && !(win.set && win.v > 0):
 		c.errorf(owner(at, per.inherited), per.node, per.path, "%d runs per target need a window (for example window: 1h)", per.v)
-	case win.set && !win.inherited && !(per.set && per.v > 0):
+	case win.set && !win.inherited && per.node == nil:
 		c.errorf(at, win.node, win.path, "a window without per_target limits nothing; add per_target")
 	}
 	return alexis.Limits{PerTarget: per.v, Window: win.v, Concurrency: conc.v}

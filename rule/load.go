@@ -28,6 +28,8 @@ type input struct {
 	name string
 	hash string
 	data []byte
+	// failed is true when the file could not be read (already reported).
+	failed bool
 }
 
 // Parse compiles the rules of one file's content; name is used in messages
@@ -41,15 +43,7 @@ func Parse(name string, data []byte, reg *alexis.Registry) (*alexis.RuleSet, err
 // problem of every file is reported at once, as Errors.
 func LoadFiles(reg *alexis.Registry, files ...string) (*alexis.RuleSet, error) {
 	var c collector
-	in := make([]input, 0, len(files))
-	for _, f := range files {
-		data, err := readFile(f)
-		if err != nil {
-			c.add(f, 0, 0, "", err.Error())
-			continue
-		}
-		in = append(in, input{name: f, hash: f, data: data})
-	}
+	in := readAll(files, func(f string) string { return f }, &c)
 	return load(reg, in, &c)
 }
 
@@ -65,17 +59,22 @@ func LoadDir(dir string, reg *alexis.Registry) (*alexis.RuleSet, error) {
 		return nil, alexis.Errorf(alexis.EINVALID, "rule: no rule files (*.yaml, *.yml, *.json) in %s", dir)
 	}
 	var c collector
+	in := readAll(files, func(f string) string { return rel(dir, f) }, &c)
+	return load(reg, in, &c)
+}
+
+// readAll reads files, reporting those it cannot read; hashName gives the
+// name under which a file enters the set's hash.
+func readAll(files []string, hashName func(string) string, c *collector) []input {
 	in := make([]input, 0, len(files))
 	for _, f := range files {
 		data, err := readFile(f)
 		if err != nil {
 			c.add(f, 0, 0, "", err.Error())
-			continue
 		}
-		rel, _ := filepath.Rel(dir, f)
-		in = append(in, input{name: f, hash: filepath.ToSlash(rel), data: data})
+		in = append(in, input{name: f, hash: hashName(f), data: data, failed: err != nil})
 	}
-	return load(reg, in, &c)
+	return in
 }
 
 func readFile(name string) ([]byte, error) {
@@ -156,16 +155,14 @@ func load(reg *alexis.Registry, in []input, c *collector) (*alexis.RuleSet, erro
 	)
 	for _, f := range in {
 		files = append(files, f.name)
+		if f.failed {
+			continue
+		}
 		rs, ns := parseFile(f, reg, c)
 		rules = append(rules, rs...)
 		names = append(names, ns...)
 	}
 	duplicates(rules, names, c)
-	for _, e := range c.errs {
-		if !contains(files, e.File) {
-			files = append(files, e.File)
-		}
-	}
 	if err := c.result(files); err != nil {
 		return nil, err
 	}
@@ -232,13 +229,4 @@ func hash(in []input) string {
 		h.Write(f.data)
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package rule
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -81,7 +82,7 @@ type ruleSyntax struct {
 	targets       list
 	targetsFrom   val[string]
 	tasks         []*taskSyntax
-	tasksNode     *yaml.Node
+	tasksNode     *yaml.Node // the tasks list, nil when left out
 	onSuccess     reactionSyntax
 	onFailure     reactionSyntax
 	escalateAfter val[time.Duration]
@@ -165,7 +166,7 @@ func (p *parser) file(root *yaml.Node) *fileSyntax {
 		return f
 	}
 	haveRules := false
-	p.d.Mapping(root, "", fileKeys, func(key string, _, v *yaml.Node) {
+	p.d.Mapping(root, "", nil, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "defaults":
 			p.defaults(v, &f.defaults)
@@ -176,6 +177,11 @@ func (p *parser) file(root *yaml.Node) *fileSyntax {
 					f.rules = append(f.rules, r)
 				}
 			})
+		default:
+			// Keys starting with x- are free: a place for YAML anchors.
+			if !strings.HasPrefix(key, "x-") {
+				p.d.Errorf(k, "", "unknown field %q%s", key, yamlpos.DidYouMean(key, fileKeys))
+			}
 		}
 	})
 	if !haveRules && root.Kind == yaml.MappingNode {
@@ -232,7 +238,7 @@ func (p *parser) rule(n *yaml.Node, index int) *ruleSyntax {
 		case "targets_from":
 			r.targetsFrom = p.text(v, key)
 		case "tasks":
-			r.tasksNode = k
+			r.tasksNode = p.d.Resolve(v)
 			p.d.Sequence(v, key, func(i int, item *yaml.Node) {
 				if t := p.task(item, yamlpos.Index(key, i)); t != nil {
 					r.tasks = append(r.tasks, t)

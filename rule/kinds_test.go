@@ -1,0 +1,96 @@
+package rule_test
+
+import (
+	"context"
+	"fmt"
+
+	alexis "github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/action"
+)
+
+// remoteKind is a test action type that, like ssh, runs a shell command
+// on a host: its command is a template rendered with shell quoting.
+type remoteKind struct{ name string }
+
+func (k remoteKind) Spec() alexis.ActionSpec {
+	return alexis.ActionSpec{
+		Name:        k.name,
+		Summary:     "run a shell command on the target (test kind)",
+		NeedsTarget: true,
+		Params: []alexis.ParamSpec{
+			{Name: "command", Type: "template", Required: true, Doc: "the command"},
+			{Name: "user", Type: "string", Doc: "the remote user"},
+			{Name: "port", Type: "int", Doc: "the port"},
+		},
+	}
+}
+
+func (remoteKind) New(p alexis.Params) (alexis.Action, error) {
+	var cfg struct {
+		Command string `json:"command"`
+		User    string `json:"user"`
+		Port    int    `json:"port"`
+	}
+	if err := p.Decode(&cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Command == "" {
+		return nil, &alexis.ParamError{Param: "command", Err: fmt.Errorf("required")}
+	}
+	if cfg.Port < 0 || cfg.Port > 65535 {
+		return nil, &alexis.ParamError{Param: "port", Err: fmt.Errorf("must be from 1 to 65535")}
+	}
+	t, err := action.ParseTemplate("command", cfg.Command, action.Shell)
+	if err != nil {
+		return nil, &alexis.ParamError{Param: "command", Err: err}
+	}
+	return &templateAction{t: t}, nil
+}
+
+// localKind is a test action type that needs no target: a URL call.
+type localKind struct{}
+
+func (localKind) Spec() alexis.ActionSpec {
+	return alexis.ActionSpec{
+		Name:    "call",
+		Summary: "call a URL (test kind)",
+		Params: []alexis.ParamSpec{
+			{Name: "url", Type: "template", Required: true, Doc: "the URL"},
+			{Name: "headers", Type: "map", Doc: "request headers"},
+		},
+	}
+}
+
+func (localKind) New(p alexis.Params) (alexis.Action, error) {
+	var cfg struct {
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers"`
+	}
+	if err := p.Decode(&cfg); err != nil {
+		return nil, err
+	}
+	if cfg.URL == "" {
+		return nil, &alexis.ParamError{Param: "url", Err: fmt.Errorf("required")}
+	}
+	t, err := action.ParseTemplate("url", cfg.URL, action.URL)
+	if err != nil {
+		return nil, &alexis.ParamError{Param: "url", Err: err}
+	}
+	return &templateAction{t: t}, nil
+}
+
+type templateAction struct{ t *action.Template }
+
+func (a *templateAction) Render(ev *alexis.Event, target string) (string, error) {
+	return a.t.Render(ev, target)
+}
+
+func (a *templateAction) Run(ctx context.Context, inv alexis.Invocation) alexis.Result {
+	return alexis.Result{Status: alexis.StatusSuccess}
+}
+
+// testRegistry has the test kinds under the names "remote" and "call", and
+// the remote kind again as "ssh" for the documentation's example.
+func testRegistry() *alexis.Registry {
+	return alexis.NewRegistry(remoteKind{"remote"}, remoteKind{"ssh"}, localKind{})
+}
