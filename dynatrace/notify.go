@@ -207,7 +207,7 @@ func (n *Notifier) marker(ev *alexis.Event, pid string, d writeback.Data, entiti
 	}
 	set("alexis.target", target)
 	set("alexis.targets", strings.Join(d.Targets, ","))
-	set("alexis.action", d.Action)
+	set("alexis.action", d.Kind)
 	set("alexis.reason", d.Reason)
 	if len(d.Runs) > 0 {
 		props["alexis.exit_code"] = strconv.Itoa(d.ExitCode)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/alexis-project/alexis"
+	"github.com/tidwall/gjson"
 )
 
 // OutputTail is how much of a task's output a note or comment quotes (the
@@ -17,51 +18,65 @@ import (
 const OutputTail = 2000
 
 // Data is what a note or comment template sees for one matched rule.
+//
+// Its event fields have the names and meaning of the action templates'
+// (package action): .Source .ID .ShortID .Alias .Action .Message
+// .Description .Priority .Tags .TagValues .Details .Entities .Target, and
+// the functions json and raw work the same, so a note written for either
+// renders here. The remediation fields come on top.
 type Data struct {
-	Rule        string
-	Description string
+	// The event, as action templates see it. Action is the event's action
+	// (Create, OPEN); the task's action type is Kind.
+	Source, ID, ShortID, Alias, Action, Message, Description, Priority string
+	Tags                                                               []string
+	TagValues, Details                                                 map[string]string
+	Entities                                                           []alexis.Entity
+
+	Rule            string
+	RuleDescription string
 	// Status is the rule's overall status: success, failure, skipped, dry-run.
 	Status string
 	// Attempt numbers the remediations of this alert or problem (1 for the first).
 	Attempt int
-	Event   EventData
 	Targets []string
 	// Runs are the rule's task runs, in order.
 	Runs []Run
-	// Target, Action, Reason, ExitCode, Duration, Output and Error repeat
+	// Target, Kind, Reason, ExitCode, Duration, Output and Error repeat
 	// the run that decided Status: the first failed run, else the last one.
-	Target, Action, Reason string
-	ExitCode               int
-	Duration               time.Duration
-	Output                 string
-	Error                  string
+	Target, Kind, Reason string
+	ExitCode             int
+	Duration             time.Duration
+	Output               string
+	Error                string
 	// PlanError says why the rule's targets could not be resolved.
 	PlanError string
-}
 
-// EventData names the event in a note.
-type EventData struct {
-	Source, ID, ShortID, Alias, Action, Message, Priority string
+	raw []byte
 }
 
 // Run is one task run, with its output redacted and cut to its tail.
 type Run struct {
-	Target, Action, Reason, Status, Command string
-	ExitCode                                int
-	Duration                                time.Duration
-	Output, Error                           string
+	// Kind is the action type (ssh, exec, http).
+	Target, Kind, Reason, Status, Command string
+	ExitCode                              int
+	Duration                              time.Duration
+	Output, Error                         string
 }
 
 // New builds the template data of one matched rule of a report.
 func New(r *alexis.Report, rule *alexis.Rule, attempt int) Data {
 	ev := r.Event
 	d := Data{
-		Rule:        rule.Name,
-		Description: rule.Description,
-		Status:      string(r.RuleStatus(rule.Name)),
-		Attempt:     attempt,
-		Event: EventData{Source: string(ev.Source), ID: ev.ID, ShortID: ev.ShortID, Alias: ev.Alias,
-			Action: ev.Action, Message: ev.Message, Priority: ev.Priority},
+		Source: string(ev.Source), ID: ev.ID, ShortID: ev.ShortID, Alias: ev.Alias, Action: ev.Action,
+		Message: ev.Message, Description: ev.Description, Priority: ev.Priority,
+		Tags: ev.Tags, TagValues: ev.TagValues, Details: ev.Details, Entities: ev.Entities, raw: ev.Raw,
+		Rule:            rule.Name,
+		RuleDescription: rule.Description,
+		Status:          string(r.RuleStatus(rule.Name)),
+		Attempt:         attempt,
+	}
+	if d.TagValues == nil && len(ev.Tags) > 0 {
+		d.TagValues = alexis.ParseTags(ev.Tags)
 	}
 	for _, m := range r.Plan.Matches {
 		if m.Rule == rule.Name {
@@ -71,7 +86,7 @@ func New(r *alexis.Report, rule *alexis.Rule, attempt int) Data {
 	}
 	decider := -1
 	for i, t := range r.RunsOf(rule.Name) {
-		d.Runs = append(d.Runs, Run{Target: t.Target, Action: t.Action, Reason: t.Reason, Status: string(t.Status),
+		d.Runs = append(d.Runs, Run{Target: t.Target, Kind: t.Action, Reason: t.Reason, Status: string(t.Status),
 			Command: Redact(t.Command), ExitCode: t.ExitCode, Duration: t.Duration.Round(time.Millisecond),
 			Output: Tail(Redact(strings.TrimRight(t.Output, "\r\n")), OutputTail), Error: Redact(t.Error)})
 		if t.Status == alexis.StatusFailure && decider < 0 {
@@ -84,7 +99,7 @@ func New(r *alexis.Report, rule *alexis.Rule, attempt int) Data {
 			i = len(d.Runs) - 1
 		}
 		x := d.Runs[i]
-		d.Target, d.Action, d.Reason, d.ExitCode, d.Duration, d.Output, d.Error = x.Target, x.Action, x.Reason, x.ExitCode, x.Duration, x.Output, x.Error
+		d.Target, d.Kind, d.Reason, d.ExitCode, d.Duration, d.Output, d.Error = x.Target, x.Kind, x.Reason, x.ExitCode, x.Duration, x.Output, x.Error
 	}
 	return d
 }
@@ -94,7 +109,7 @@ const DefaultNote = `Alexis remediation {{.Status}}: rule "{{.Rule}}", attempt {
 {{- if .PlanError}}
 Targets could not be resolved: {{.PlanError}}{{end}}
 {{- range .Runs}}
-- {{.Target}}{{if .Target}} {{end}}{{.Action}}{{if .Reason}} ({{.Reason}}){{end}}: {{.Status}}, exit {{.ExitCode}}, {{.Duration}}
+- {{.Target}}{{if .Target}} {{end}}{{.Kind}}{{if .Reason}} ({{.Reason}}){{end}}: {{.Status}}, exit {{.ExitCode}}, {{.Duration}}
 {{- if .Command}}
   command: {{.Command}}{{end}}
 {{- if .Error}}
@@ -105,31 +120,45 @@ Targets could not be resolved: {{.PlanError}}{{end}}
 {{- end}}`
 
 // Template is a parsed note or comment template. Templates are plain text
-// (not going to a shell): fields of Data, no functions but text/template's
-// own and "upper", "lower", "join".
+// (a note is not a shell command, so nothing is quoted): fields of Data,
+// text/template's builtins, json "gjson.path" into the event's raw body,
+// raw (kept for templates shared with actions; it changes nothing here),
+// and upper, lower, join.
 type Template struct{ t *template.Template }
 
-var funcs = template.FuncMap{"upper": strings.ToUpper, "lower": strings.ToLower, "join": strings.Join}
+var funcs = template.FuncMap{
+	"upper": strings.ToUpper, "lower": strings.ToLower, "join": strings.Join,
+	"raw":  func(v any) string { return fmt.Sprint(v) },
+	"json": func(string) string { return "" }, // replaced per render
+}
 
 // Parse parses a note or comment template; empty text means DefaultNote.
-// An unknown field is an error here, at load time, not when a note is due.
+// An unknown field or function is an error here, at load time, not when a
+// note is due.
 func Parse(name, text string) (*Template, error) {
 	if strings.TrimSpace(text) == "" {
 		text = DefaultNote
 	}
-	t, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(text)
+	t, err := template.New(name).Funcs(funcs).Option("missingkey=zero").Parse(text)
 	if err != nil {
 		return nil, err
 	}
-	// Execute once against sample data to catch unknown fields now.
-	if err := t.Execute(discard{}, sample); err != nil {
-		return nil, err
+	// Execute against a full and an empty sample to catch unknown fields
+	// now, in both branches of most conditionals.
+	for _, d := range []Data{full, {}} {
+		if err := t.Execute(discard{}, d); err != nil {
+			return nil, err
+		}
 	}
 	return &Template{t: t}, nil
 }
 
-var sample = Data{Rule: "r", Status: "success", Attempt: 1, Targets: []string{"h"},
-	Runs: []Run{{Target: "h", Action: "ssh", Status: "success"}}, Target: "h", Action: "ssh"}
+var full = Data{Source: "s", ID: "i", ShortID: "s", Alias: "a", Action: "a", Message: "m", Description: "d",
+	Priority: "p", Tags: []string{"a:b"}, TagValues: map[string]string{"a": "b"}, Details: map[string]string{"k": "v"},
+	Entities: []alexis.Entity{{Name: "e", ID: "i", Type: "t"}}, Rule: "r", RuleDescription: "d", Status: "success",
+	Attempt: 1, Targets: []string{"h"}, Target: "h", Kind: "ssh", Reason: "r", ExitCode: 1, Duration: 1, Output: "o",
+	Error: "e", PlanError: "p",
+	Runs: []Run{{Target: "h", Kind: "ssh", Reason: "r", Status: "success", Command: "c", ExitCode: 1, Duration: 1, Output: "o", Error: "e"}}}
 
 type discard struct{}
 
@@ -138,11 +167,32 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // Render fills the template and redacts the result once more, in case a
 // template quotes event text that carries a secret.
 func (t *Template) Render(d Data) (string, error) {
+	tt := t.t
+	if len(d.raw) > 0 {
+		c, err := t.t.Clone()
+		if err != nil {
+			return "", err
+		}
+		raw := d.raw
+		tt = c.Funcs(template.FuncMap{"json": func(path string) string { return gjsonText(gjson.GetBytes(raw, path)) }})
+	}
 	var b strings.Builder
-	if err := t.t.Execute(&b, d); err != nil {
+	if err := tt.Execute(&b, d); err != nil {
 		return "", err
 	}
 	return Redact(b.String()), nil
+}
+
+// gjsonText is a gjson result as action templates print it: a string's
+// value, the JSON text of anything else, "" when missing.
+func gjsonText(r gjson.Result) string {
+	switch r.Type {
+	case gjson.String:
+		return r.Str
+	case gjson.Null:
+		return ""
+	}
+	return r.Raw
 }
 
 // Cache holds parsed templates by text, so a rule's template is parsed once.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/action"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -137,5 +138,40 @@ func TestCacheFallsBackOnBadTemplate(t *testing.T) {
 	got, err = c.Render("rule {{.Rule}}", New(r, rule, 1))
 	if err != nil || got != "rule duplicator-gc" {
 		t.Errorf("Render = %q, %v", got, err)
+	}
+}
+
+// TestActionVocabulary: a note written with the action templates' fields
+// and functions (what the rule loader checks notes against) renders the
+// same here.
+func TestActionVocabulary(t *testing.T) {
+	const text = `{{ .ShortID }} {{ .Action }} {{ .TagValues.app }} {{ .Details.host }} {{ json "alert.tinyId" }} {{ raw .Message }} on {{ .Target }}`
+	ev := &alexis.Event{Source: alexis.SourceOpsGenie, ID: "a1", ShortID: "5120", Action: "Create", Message: "GC",
+		Tags: []string{"app:duplicator"}, Details: map[string]string{"host": "web-01"}, Raw: []byte(`{"alert":{"tinyId":"5120"}}`)}
+	want, err := action.MustParseTemplate("note", text, action.Plain).Render(ev, "web-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := Parse("note", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := &alexis.Rule{Name: "gc"}
+	r := &alexis.Report{Event: ev, Rules: []*alexis.Rule{rule}, Plan: alexis.Plan{Matches: []alexis.Match{{Rule: "gc", Targets: []string{"web-01"}}}},
+		Runs: []alexis.TaskRun{{Rule: "gc", Target: "web-01", Action: "ssh", Result: alexis.Result{Status: alexis.StatusSuccess}}}}
+	got, err := tpl.Render(New(r, rule, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || want != "5120 Create duplicator web-01 5120 GC on web-01" {
+		t.Errorf("writeback %q, action %q", got, want)
+	}
+}
+
+func TestParseCatchesFieldsInUntakenBranches(t *testing.T) {
+	for _, bad := range []string{"{{if .Error}}{{.Nope}}{{end}}", "{{if not .Error}}{{.Nope}}{{end}}", "{{range .Runs}}{{.Action}}{{end}}"} {
+		if _, err := Parse("note", bad); err == nil {
+			t.Errorf("Parse(%q) accepted", bad)
+		}
 	}
 }
