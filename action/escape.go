@@ -306,11 +306,22 @@ func (q shellQuoting) text(s []byte) quoting {
 			case ' ', '\t', '\n', ';', '&', '|', '>':
 				q.word = wordNo
 			default:
+				if q.word == wordNo && c == 'c' && isCase(s[i:]) && strings.IndexByte(q.stack, 'p') >= 0 {
+					// A case pattern's ")" would look like the end of the
+					// $( or ( it stands in, and the quoting after it would
+					// be misjudged.
+					q.bad = "an interpolation may not follow a case statement inside $(...) or (...); use if, or move the case out"
+				}
 				q.word = wordYes
 			}
 		}
 	}
 	return q
+}
+
+// isCase reports whether s starts with the keyword case.
+func isCase(s []byte) bool {
+	return len(s) > 4 && string(s[:4]) == "case" && (s[4] == ' ' || s[4] == '\t' || s[4] == '\n')
 }
 
 func (q shellQuoting) action(raw bool) (string, quoting, error) {

@@ -80,6 +80,7 @@ func TestRender(t *testing.T) {
 		{"shell printf", Shell, `echo {{ printf "%s-%s" .Source .ShortID }}`, `echo 'opsgenie-1842'`},
 		{"shell index", Shell, `echo {{ index .Details "host_regex" }}`, `echo 'web-0[1-3]'`},
 		{"shell assignment prints nothing", Shell, `{{ $s := .Details.service }}echo {{ $s }}`, `echo 'duplicator'`},
+		{"shell case at top level", Shell, `case {{ .Priority }} in P1) echo {{ .Message }};; esac`, `case 'P3' in P1) echo 'Long GC time on duplicator';; esac`},
 		{"shell tag value", Shell, `echo {{ .TagValues.host }}`, `echo 'web-01'`},
 
 		// URL: by the part of the URL.
@@ -157,6 +158,7 @@ func TestParseErrors(t *testing.T) {
 		{"heredoc", Shell, "cat <<EOF\n{{ .Message }}\nEOF", "template: t:2:3: an interpolation may not stand in a here-document (the shell expands $(...) there); pass the value as an argument"},
 		{"if branches differ", Shell, `{{ if .ID }}'{{ end }}x`, "template: t:1:6: the branches of {{if}} must end in the same quoting (close the quotes you open inside them)"},
 		{"range body open quote", Shell, `{{ range .Tags }}"{{ end }}`, "template: t:1:9: the body of {{range}} must end in the quoting it starts in (close the quotes you open inside it)"},
+		{"case inside $()", Shell, `echo "$(case x in x) echo {{ .Message }};; esac)"`, "template: t:1:29: an interpolation may not follow a case statement inside $(...) or (...); use if, or move the case out"},
 		{"url scheme", URL, `{{ .Details.url }}`, "template: t:1:3: the scheme and host of a URL must be written out (https://host/...); interpolate only the host, path, query or fragment, or use raw"},
 		{"json after backslash", JSON, `{"a": "\{{ .Message }}"}`, "template: t:1:11: an interpolation may not follow a backslash in a JSON string"},
 		{"mode", Mode(9), `x`, "template t: unknown mode 9"},
