@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"unicode/utf8"
 
@@ -169,11 +168,11 @@ func Parse(body []byte) (Object, error) {
 	if err := Check(body); err != nil {
 		return Object{}, err
 	}
-	// One validating pass first, so a syntax error is located in the
-	// body as a whole (the object decoder's offsets are per value).
-	var whole json.RawMessage
-	if err := json.Unmarshal(body, &whole); err != nil {
-		return Object{}, syntaxError("", body, err)
+	// One validating pass over the whole body; everything after it splits
+	// already valid JSON. Unmarshal runs only to locate an error.
+	if !json.Valid(body) {
+		var whole json.RawMessage
+		return Object{}, syntaxError(body, json.Unmarshal(body, &whole))
 	}
 	d := &Doc{}
 	o, err := decodeObject(d, "", body)
@@ -183,60 +182,34 @@ func Parse(body []byte) (Object, error) {
 	return o, nil
 }
 
-// decodeObject reads one JSON object, rejecting duplicate keys (gjson
-// reads the first of two equal keys and encoding/json the last; refusing
-// them keeps the normalized Event and the raw paths in agreement) and
-// anything after the closing brace.
+// decodeObject splits one validated JSON object, rejecting duplicate keys
+// (gjson reads the first of two equal keys and encoding/json the last;
+// refusing them keeps the normalized Event and the raw paths in agreement).
 func decodeObject(d *Doc, path string, raw []byte) (Object, error) {
 	o := Object{Doc: d, Path: path, m: map[string]json.RawMessage{}, raw: raw}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // '{', checked by the caller
-		return o, syntaxError(path, raw, err)
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return o, syntaxError(path, raw, err)
-		}
-		k, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return o, syntaxError(path, raw, err)
-		}
+	var err error
+	members(raw, func(key, val []byte) bool {
+		k := unquote(key)
 		if _, dup := o.m[k]; dup {
-			return o, Invalid(join(path, k), "duplicate key")
+			err = Invalid(join(path, k), "duplicate key")
+			return false
 		}
-		o.m[k] = v
+		o.m[k] = val
 		o.Keys = append(o.Keys, k)
-	}
-	if _, err := dec.Token(); err != nil { // '}'
-		return o, syntaxError(path, raw, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			err = errors.New("data after the end of the object")
-		}
-		return o, syntaxError(path, raw, err)
-	}
-	return o, nil
+		return true
+	})
+	return o, err
 }
 
-// syntaxError turns a decoder error into "body: invalid JSON at line L,
-// column C: ..." for the top level and a path-named message below it.
-func syntaxError(path string, raw []byte, err error) error {
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		err = errors.New("unexpected end of JSON input")
-	}
+// syntaxError turns the decoder's error about the body into "body:
+// invalid JSON at line L, column C: ...".
+func syntaxError(raw []byte, err error) error {
 	var se *json.SyntaxError
-	if path == "" {
-		if errors.As(err, &se) {
-			line, col := lineCol(raw, int(se.Offset))
-			return Invalid("body", "invalid JSON at line %d, column %d: %s", line, col, se.Error())
-		}
-		return Invalid("body", "invalid JSON: %v", err)
+	if errors.As(err, &se) {
+		line, col := lineCol(raw, int(se.Offset))
+		return Invalid("body", "invalid JSON at line %d, column %d: %s", line, col, se.Error())
 	}
-	return Invalid(path, "invalid JSON: %v", err)
+	return Invalid("body", "invalid JSON: %v", err)
 }
 
 func lineCol(b []byte, off int) (line, col int) {
@@ -310,11 +283,7 @@ func str(v json.RawMessage) (string, bool) {
 	if firstByte(v) != '"' {
 		return "", false
 	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		return "", false
-	}
-	return s, true
+	return unquote(v), true
 }
 
 // Int64 decodes key as an integer that fits in int64 (epoch milliseconds
@@ -417,12 +386,11 @@ func (o Object) array(key, want string) ([]json.RawMessage, bool) {
 	if v == nil {
 		return nil, false
 	}
-	var elems []json.RawMessage
-	if firstByte(v) != '[' || json.Unmarshal(v, &elems) != nil {
+	if firstByte(v) != '[' {
 		o.Doc.Fail(o.Field(key), "want %s, got %s", want, Describe(v))
 		return nil, false
 	}
-	return elems, true
+	return elements(v), true
 }
 
 // Unknown records a problem for the first key of o not in known.

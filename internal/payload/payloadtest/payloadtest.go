@@ -4,6 +4,7 @@
 package payloadtest
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -61,4 +62,25 @@ func Coded(t testing.TB, err error) {
 	if !errors.As(err, &e) || e.Code == "" || e.Message == "" {
 		t.Fatalf("error %T %q is not a coded *alexis.Error", err, err)
 	}
+}
+
+// Bench runs parse over testdata/file b.N times, reporting bytes/s. Call
+// it with parse = Unmarshal for the baseline every parser's figure is
+// compared with (decoding the same body into map[string]any).
+func Bench(b *testing.B, file string, parse func([]byte) error) {
+	body := Read(b, file)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := parse(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Unmarshal is the baseline of Bench: encoding/json into map[string]any.
+func Unmarshal(body []byte) error {
+	var v map[string]any
+	return json.Unmarshal(body, &v)
 }
