@@ -57,9 +57,18 @@ func (c *checker) pipe(p *parse.PipeNode, dot reflect.Type) {
 	if p == nil {
 		return
 	}
-	for _, cmd := range p.Cmds {
-		if len(cmd.Args) > 0 {
-			if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && id.Ident == "json" {
+	for i, cmd := range p.Cmds {
+		// A command after the first also gets the previous one's value.
+		piped := 0
+		if i > 0 {
+			piped = 1
+		}
+		if id, ok := cmd.Args[0].(*parse.IdentifierNode); ok && (id.Ident == "json" || id.Ident == "raw") {
+			if len(cmd.Args)-1+piped != 1 {
+				c.fail(id, "%s takes one argument, not %d", id.Ident, len(cmd.Args)-1+piped)
+				return
+			}
+			if id.Ident == "json" {
 				root := &parse.VariableNode{NodeType: parse.NodeVariable, Pos: id.Pos, Ident: []string{"$"}}
 				cmd.Args = append([]parse.Node{id, root}, cmd.Args[1:]...)
 			}

@@ -38,7 +38,8 @@
 // A misspelt field (.Mesage), a field of something that has none
 // (.Message.X, .Entities.Name outside range) or an unknown function is an
 // error when the rule loads, with the template's line and column. Keys
-// under .Details and .TagValues are free: a missing key gives "".
+// under .Details and .TagValues are free: a missing key gives "". A key
+// that is not a Go identifier is read with index: {{ index .Details "host-name" }}.
 // {{define}}, {{template}} and {{block}} are not supported.
 //
 // # Quoting
