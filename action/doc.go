@@ -53,9 +53,9 @@
 // Shell (the ssh command): POSIX sh quoting, by where the {{ }} stands.
 //
 //   - Outside quotes: the value becomes one single-quoted word, each '
-//     written '\'' ("it's" gives 'it'\''s'; "" gives ''). Nothing in it is
+//     written '\” ("it's" gives 'it'\”s'; "" gives ”). Nothing in it is
 //     expanded, split or globbed; it can never end the command.
-//   - Inside '...': each ' is written '\''.
+//   - Inside '...': each ' is written '\”.
 //   - Inside "...": \ $ " and ` are backslash-escaped.
 //   - Inside $( ... ), also within "...": as outside quotes.
 //   - Refused when the rule loads: inside `...` (write $(...)), in a
