@@ -148,13 +148,8 @@ type ctx struct {
 // ruleCtx names the rule at index i of a file from its mapping n, before
 // the mapping is decoded, so that every problem in it carries the name.
 func ruleCtx(n *yaml.Node, i int) ctx {
-	if n != nil && n.Kind == yaml.MappingNode {
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			k, v := n.Content[j], n.Content[j+1]
-			if k.Value == "name" && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!str" && v.Value != "" {
-				return ctx{rule: v.Value}
-			}
-		}
+	if name := yamlpos.Name(n, "name"); name != "" {
+		return ctx{rule: name}
 	}
 	return ctx{prefix: fmt.Sprintf("rules[%d]: ", i)}
 }

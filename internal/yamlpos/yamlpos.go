@@ -408,3 +408,27 @@ func (d *Decoder) scalarValue(n *yaml.Node, path string) (any, bool) {
 	d.Errorf(n, path, "unsupported YAML type %s; write a plain string, number or boolean", n.ShortTag())
 	return nil, false
 }
+
+// Lookup returns the value of key in mapping n without reporting anything
+// or following aliases, or nil. It serves to name a thing (a rule, a test
+// case) in messages before its mapping is decoded.
+func Lookup(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Kind == yaml.ScalarNode && n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// Name returns the value of the string field key of mapping n, or "".
+func Name(n *yaml.Node, key string) string {
+	v := Lookup(n, key)
+	if v == nil || v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" {
+		return ""
+	}
+	return v.Value
+}

@@ -1,4 +1,4 @@
-package rule_test
+package kindtest
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	"github.com/alexis-project/alexis/action"
 )
 
-// remoteKind is a test action type that, like ssh, runs a shell command
+// Remote is a test action type that, like ssh, runs a shell command
 // on a host: its command is a template rendered with shell quoting.
-type remoteKind struct{ name string }
+type Remote struct{ Name string }
 
-func (k remoteKind) Spec() alexis.ActionSpec {
+func (k Remote) Spec() alexis.ActionSpec {
 	return alexis.ActionSpec{
-		Name:        k.name,
+		Name:        k.Name,
 		Summary:     "run a shell command on the target (test kind)",
 		NeedsTarget: true,
 		Params: []alexis.ParamSpec{
@@ -25,7 +25,7 @@ func (k remoteKind) Spec() alexis.ActionSpec {
 	}
 }
 
-func (remoteKind) New(p alexis.Params) (alexis.Action, error) {
+func (Remote) New(p alexis.Params) (alexis.Action, error) {
 	var cfg struct {
 		Command string `json:"command"`
 		User    string `json:"user"`
@@ -47,10 +47,10 @@ func (remoteKind) New(p alexis.Params) (alexis.Action, error) {
 	return &templateAction{t: t}, nil
 }
 
-// localKind is a test action type that needs no target: a URL call.
-type localKind struct{}
+// Call is a test action type that needs no target: a URL call.
+type Call struct{}
 
-func (localKind) Spec() alexis.ActionSpec {
+func (Call) Spec() alexis.ActionSpec {
 	return alexis.ActionSpec{
 		Name:    "call",
 		Summary: "call a URL (test kind)",
@@ -61,7 +61,7 @@ func (localKind) Spec() alexis.ActionSpec {
 	}
 }
 
-func (localKind) New(p alexis.Params) (alexis.Action, error) {
+func (Call) New(p alexis.Params) (alexis.Action, error) {
 	var cfg struct {
 		URL     string            `json:"url"`
 		Headers map[string]string `json:"headers"`
@@ -89,8 +89,8 @@ func (a *templateAction) Run(ctx context.Context, inv alexis.Invocation) alexis.
 	return alexis.Result{Status: alexis.StatusSuccess}
 }
 
-// testRegistry has the test kinds under the names "remote" and "call", and
-// the remote kind again as "ssh" for the documentation's example.
-func testRegistry() *alexis.Registry {
-	return alexis.NewRegistry(remoteKind{"remote"}, remoteKind{"ssh"}, localKind{})
+// Registry has the test kinds under the names "remote" and "call", and the
+// remote kind again as "ssh" for documentation examples.
+func Registry() *alexis.Registry {
+	return alexis.NewRegistry(Remote{"remote"}, Remote{"ssh"}, Call{})
 }
