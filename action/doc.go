@@ -52,19 +52,33 @@
 //
 // Shell (the ssh command): POSIX sh quoting, by where the {{ }} stands.
 //
-//   - Outside quotes: the value becomes one single-quoted word, each '
-//     written '\” ("it's" gives 'it'\”s'; "" gives ”). Nothing in it is
-//     expanded, split or globbed; it can never end the command.
-//   - Inside '...': each ' is written '\”.
+//   - Outside quotes: the value becomes one single-quoted word, in which
+//     each single quote is closed, escaped and reopened (see the table
+//     below). Nothing in it is expanded, split or globbed; it can never end
+//     the command.
+//   - Inside single quotes: each single quote is closed, escaped and
+//     reopened, without the surrounding quotes.
 //   - Inside "...": \ $ " and ` are backslash-escaped.
 //   - Inside $( ... ), also within "...": as outside quotes.
 //   - Refused when the rule loads: inside `...` (write $(...)), in a
 //     # comment (a newline in the value would end it), in a here-document
 //     after << (the shell expands $(...) there), right after a backslash or
-//     a $, and in {{if}}/{{with}}/{{range}} branches that leave the quotes
-//     in different states.
+//     a $, after a case statement inside $(...) or (...) (its pattern's
+//     parenthesis would mislead the tracking), and in {{if}}, {{with}} and
+//     {{range}} branches that leave the quotes in different states.
+//   - Not detected: a command that runs its argument as a script again
+//     (eval, sh -c, su -c, ssh host ...). The value arrives there as one
+//     intact word, and that command then parses it: never pass alert text
+//     to such a command.
 //   - A value containing a NUL byte fails the task: no shell command can
 //     carry one.
+//
+// For example, with .Message = it's:
+//
+//	echo {{ .Message }}       gives  echo 'it'\''s'
+//	echo '{{ .Message }}'     gives  echo 'it'\''s'
+//	echo "{{ .Message }}"     gives  echo "it's"
+//	echo {{ .Details.none }}  gives  echo ''
 //
 // URL (the http url): by the part of the URL.
 //
