@@ -133,6 +133,7 @@ func (k *Kind) handshake(ctx context.Context, nc net.Conn, creds *credentials, u
 		return gossh.NewClient(c, chans, reqs), nil
 	case hostKeyErr != nil:
 		nc.Close()
+		k.cfg.Logger.Warn("host key refused", "component", "ssh", "target", addr, "err", hostKeyErr)
 		return nil, &dialError{addr: addr, err: hostKeyErr}
 	case expired && ctx.Err() != nil:
 		nc.Close()

@@ -241,3 +241,22 @@ func writeFile(t testing.TB, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestPort: the port parameter applies to a target without one; a target's
+// own port wins over it.
+func TestPort(t *testing.T) {
+	f := newFixture(t, nil)
+	tests := []struct {
+		target string
+		port   int
+	}{
+		{target: "127.0.0.1", port: f.srv.Port()},
+		{target: f.srv.Addr, port: sshtest.Port(sshtest.ClosedAddr(t))},
+	}
+	for _, tt := range tests {
+		a := f.action(t, alexis.Params{"command": "echo ok", "port": tt.port})
+		if r := run(context.Background(), a, tt.target, nil); r.Status != alexis.StatusSuccess {
+			t.Errorf("target %q, port %d: %+v %s", tt.target, tt.port, sum(r), r.Error)
+		}
+	}
+}

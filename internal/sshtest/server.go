@@ -92,8 +92,11 @@ func Start(tb testing.TB, o *Options) *Server {
 }
 
 // Port returns the port the server listens on.
-func (s *Server) Port() int {
-	_, p, _ := net.SplitHostPort(s.Addr)
+func (s *Server) Port() int { return Port(s.Addr) }
+
+// Port returns the port of a "host:port" address, 0 if it has none.
+func Port(addr string) int {
+	_, p, _ := net.SplitHostPort(addr)
 	n, _ := strconv.Atoi(p)
 	return n
 }
