@@ -261,6 +261,9 @@ func Backoff(attempt int, base, max time.Duration) time.Duration {
 	return half + rand.N(d-half+1)
 }
 
+// maxRetryAfter caps a Retry-After in seconds (one day).
+const maxRetryAfter = 24 * 60 * 60
+
 // RetryAfter reads the Retry-After header, in seconds or as an HTTP date,
 // relative to now. A date in the past gives 0.
 func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
@@ -271,6 +274,9 @@ func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if n, err := strconv.Atoi(v); err == nil {
 		if n < 0 {
 			return 0, false
+		}
+		if n > maxRetryAfter {
+			n = maxRetryAfter // no overflow; far past any retry budget anyway
 		}
 		return time.Duration(n) * time.Second, true
 	}
