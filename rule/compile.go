@@ -278,7 +278,14 @@ func (c *compiler) templateError(at ctx, n *yaml.Node, path string, err error) {
 }
 
 // paramError reports an error from Kind.New at the parameter it names.
+// Joined errors (errors.Join) are reported one by one.
 func (c *compiler) paramError(at ctx, ts *taskSyntax, spec alexis.ActionSpec, err error) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			c.paramError(at, ts, spec, e)
+		}
+		return
+	}
 	var pe *alexis.ParamError
 	if !errors.As(err, &pe) {
 		c.errorf(at, ts.action.node, ts.path, "action %q: %v", spec.Name, err)

@@ -2,6 +2,7 @@ package kindtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	alexis "github.com/alexis-project/alexis"
@@ -34,15 +35,21 @@ func (Remote) New(p alexis.Params) (alexis.Action, error) {
 	if err := p.Decode(&cfg); err != nil {
 		return nil, err
 	}
+	// Like the real ssh kind, report every bad parameter, joined.
+	var errs []error
+	var t *action.Template
 	if cfg.Command == "" {
-		return nil, &alexis.ParamError{Param: "command", Err: fmt.Errorf("required")}
+		errs = append(errs, &alexis.ParamError{Param: "command", Err: fmt.Errorf("required")})
+	} else if tt, err := action.ParseTemplate("command", cfg.Command, action.Shell); err != nil {
+		errs = append(errs, &alexis.ParamError{Param: "command", Err: err})
+	} else {
+		t = tt
 	}
 	if cfg.Port < 0 || cfg.Port > 65535 {
-		return nil, &alexis.ParamError{Param: "port", Err: fmt.Errorf("must be from 1 to 65535")}
+		errs = append(errs, &alexis.ParamError{Param: "port", Err: fmt.Errorf("must be from 1 to 65535")})
 	}
-	t, err := action.ParseTemplate("command", cfg.Command, action.Shell)
-	if err != nil {
-		return nil, &alexis.ParamError{Param: "command", Err: err}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return &templateAction{t: t}, nil
 }
