@@ -40,3 +40,11 @@ func ExampleParse() {
 	// HOST-5D7E9A1B3C2F4E68 true
 	// Dynatrace test notification <nil>
 }
+
+func ExampleIsTest() {
+	fmt.Println(dynatrace.IsTest([]byte(`{"PID": "{PID}", "State": "OPEN", "Tags": "{Tags}"}`)))
+	fmt.Println(dynatrace.IsTest([]byte(`{"PID": "-3791384261738475918_1715950860000V2", "ProblemID": "P-240517133"}`)))
+	// Output:
+	// true
+	// false
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/internal/payload/payloadtest"
 	"github.com/alexis-project/alexis/opsgenie"
@@ -18,6 +20,7 @@ func FuzzParse(f *testing.F) {
 		``, `{}`, `[]`, `{"action":"Create","alert":{"alertId":"a","priority":true}}`,
 		`{"action":"Escalate","alert":{"alertId":"a"},"escalationNotify":{"name":1}}`,
 		`{"data":{"id":"x","createdAt":"2024-01-01T00:00:00Z"}}`, "{\"action\":\"\xff\"}",
+		`{"action":"Create","alert":{"alert\u0049d":"x\u00e9"}}`,
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		ev, err := opsgenie.Parse(body)
@@ -38,6 +41,17 @@ func FuzzParse(f *testing.F) {
 		}
 		if !bytes.Equal(ev.Raw, body) {
 			t.Fatalf("Raw is not the body")
+		}
+		// Rules see the same values by gjson path as in the Event.
+		path := "alert.alertId"
+		if ev.Action == opsgenie.ActionReplay {
+			path = "id"
+			if gjson.GetBytes(body, "data").Exists() {
+				path = "data.id"
+			}
+		}
+		if got := gjson.GetBytes(body, path).String(); got != ev.ID {
+			t.Fatalf("gjson %s = %q, Event.ID = %q", path, got, ev.ID)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/opsgenie"
 	"github.com/alexis-project/alexis/source"
 )
 
@@ -39,4 +40,36 @@ func ExampleDetect() {
 	// dynatrace
 	// alertmanager
 	// generic
+}
+
+func ExampleParser() {
+	// The server's parser: OpsGenie echoes are those of user "remediator".
+	p := source.Parser{OpsGenie: []opsgenie.ParseOption{opsgenie.WithSelf("remediator")}}
+	evs, err := p.Parse(alexis.SourceOpsGenie, []byte(`{"action": "Close",
+	  "alert": {"alertId": "6d1f3a9e", "username": "Remediator"}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(evs[0].Ignore)
+	// Output:
+	// echo of Alexis' own Close (alert.username "Remediator")
+}
+
+func ExampleParseGeneric() {
+	ev, err := source.ParseGeneric([]byte(`{"id": "cron-7731", "message": "rotate-logs missed",
+	  "raw": {"job": {"host": "web-01"}}}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(ev.Source, ev.ID, string(ev.Raw))
+	// Output:
+	// generic cron-7731 {"job": {"host": "web-01"}}
+}
+
+func ExampleNames() {
+	fmt.Println(source.Names())
+	// Output:
+	// [opsgenie dynatrace alertmanager generic]
 }

@@ -212,6 +212,8 @@ func syntaxError(raw []byte, err error) error {
 	return Invalid("body", "invalid JSON: %v", err)
 }
 
+// lineCol locates the byte before off (json.SyntaxError's Offset is just
+// past the offending byte) as a 1-based line and rune column.
 func lineCol(b []byte, off int) (line, col int) {
 	if off > len(b) {
 		off = len(b)
