@@ -347,3 +347,40 @@ func FuzzShellQuote(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseTemplate feeds rule-file text to the template parser in every
+// mode: it must return a template or an error, never panic, and a parsed
+// template must render hostile values without panicking.
+func FuzzParseTemplate(f *testing.F) {
+	for _, s := range []string{
+		`systemctl restart {{ .Details.service }}`,
+		`echo "{{ .Message }}" '{{ .Message }}' $(x {{ .ID }})`,
+		"echo `{{ .Message }}`",
+		"cat <<EOF\n{{ .Message }}\nEOF",
+		`{{ range .Entities }}{{ .Name }} {{ end }}`,
+		`{{ if .ID }}'{{ else }}'{{ end }}{{ .Message }}`,
+		`https://{{ .Target }}/a/{{ .Message }}?q={{ .Message }}#{{ .ID }}`,
+		`{"m": {{ .Message }}, "s": "x {{ .Message }}\"", "t": {{ .Tags }}}`,
+		`{{ json "a.b" | raw }}{{ $x := .ID }}{{ $x }}`,
+		`{{ range .Tags }}{{ break }}{{ end }}`,
+		`{{ with $.Details.x }}{{ . }}{{ end }}`,
+		`{{ .Nope }}`, `{{`, `}}`, `{{ template "x" }}`,
+	} {
+		f.Add(s)
+	}
+	ev := testEvent()
+	ev.Message = "x'; touch PWNED # \" $(id) `id` \\ \n"
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, m := range []Mode{Plain, Shell, URL, JSON} {
+			tm, err := ParseTemplate("fuzz", text, m)
+			if err != nil {
+				if tm != nil {
+					t.Fatalf("%s: both a template and an error", m)
+				}
+				continue
+			}
+			_, _ = tm.Render(ev, "web-01")
+			_, _ = tm.Render(nil, "")
+		}
+	})
+}
