@@ -18,13 +18,13 @@ import (
 // It is what the tasks of one run on one target share (alexis.Shared).
 type conn struct {
 	client *gossh.Client
-	jump   *gossh.Client // nil without a jump host
+	jump   *jumpConn // nil without a jump host
 }
 
 func (c *conn) Close() error {
 	err := c.client.Close()
 	if c.jump != nil {
-		c.jump.Close()
+		c.jump.release()
 	}
 	return err
 }
@@ -61,26 +61,50 @@ func (k *Kind) dial(ctx context.Context, user, addr string) (*conn, error) {
 	if err != nil {
 		return nil, &dialError{addr: addr, err: err}
 	}
-	nc, err := k.dialTCP(ctx, jaddr)
+	jc, tc, err := k.dialVia(ctx, creds, juser, jaddr, addr)
 	if err != nil {
 		return nil, err
-	}
-	jc, err := k.handshake(ctx, nc, creds, juser, jaddr)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := jc.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		jc.Close()
-		return nil, &dialError{addr: addr, retryable: true,
-			err: fmt.Errorf("ssh: jump host %s could not reach %s: %w", jaddr, addr, err)}
 	}
 	c, err := k.handshake(ctx, tc, creds, user, addr)
 	if err != nil {
-		jc.Close()
+		jc.release()
 		return nil, err
 	}
 	return &conn{client: c, jump: jc}, nil
+}
+
+// dialVia opens a channel to addr through the shared connection to the
+// jump host, replacing that connection once if it turns out to be dead.
+func (k *Kind) dialVia(ctx context.Context, creds *credentials, juser, jaddr, addr string) (*jumpConn, net.Conn, error) {
+	for attempt := 0; ; attempt++ {
+		jc, err := k.jumps.acquire(ctx, juser+"@"+jaddr, func() (*gossh.Client, error) {
+			nc, err := k.dialTCP(ctx, jaddr)
+			if err != nil {
+				return nil, err
+			}
+			return k.handshake(ctx, nc, creds, juser, jaddr)
+		})
+		if err != nil {
+			if _, ok := err.(*dialError); !ok {
+				err = &dialError{addr: jaddr, retryable: true, err: fmt.Errorf("ssh: jump host %s: %w", jaddr, err)}
+			}
+			return nil, nil, err
+		}
+		tc, err := jc.client.DialContext(ctx, "tcp", addr)
+		if err == nil {
+			return jc, tc, nil
+		}
+		alive := jc.alive()
+		if !alive {
+			jc.markDead()
+		}
+		jc.release()
+		if alive || attempt > 0 {
+			return nil, nil, &dialError{addr: addr, retryable: true,
+				err: fmt.Errorf("ssh: jump host %s could not reach %s: %w", jaddr, addr, err)}
+		}
+		k.cfg.Logger.Debug("jump host connection is gone; redialing", "component", "ssh", "jump_host", jaddr, "err", err)
+	}
 }
 
 func (k *Kind) dialTCP(ctx context.Context, addr string) (net.Conn, error) {

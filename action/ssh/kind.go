@@ -20,6 +20,8 @@ type Kind struct {
 	cfg Config
 	err error // problem with cfg itself, reported by Check and every run
 
+	jumps jumpPool
+
 	mu     sync.Mutex
 	creds  *credentials
 	stamps [2]time.Time // modification times of KeyFile and KnownHostsFile when loaded

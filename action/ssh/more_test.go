@@ -70,28 +70,85 @@ func TestConnectionReusedAcrossTasks(t *testing.T) {
 func TestJumpHost(t *testing.T) {
 	key := sshtest.NewKey(t)
 	bastion := sshtest.Start(t, &sshtest.Options{ClientKey: key, Forward: true, User: "hop"})
-	target := sshtest.Start(t, &sshtest.Options{ClientKey: key, User: "alexis"})
+	var targets []*sshtest.Server
+	var addrs alexis.StaticTargets
+	for range 3 {
+		s := sshtest.Start(t, &sshtest.Options{ClientKey: key, User: "alexis"})
+		targets, addrs = append(targets, s), append(addrs, s.Addr)
+	}
 	cfg := ssh.Config{User: "alexis", KeyFile: key.WriteFile(t, ""),
-		KnownHostsFile: sshtest.WriteKnownHosts(t, bastion, target), JumpHost: "hop@" + bastion.Addr}
+		KnownHostsFile: sshtest.WriteKnownHosts(t, append(targets, bastion)...), JumpHost: "hop@" + bastion.Addr}
 	a := newAction(t, ssh.New(cfg), alexis.Params{"command": "echo via bastion"})
-	shared := &alexis.Shared{}
-	defer shared.Close()
-	for range 2 {
-		r := run(context.Background(), a, target.Addr, shared)
-		if diff := cmp.Diff(summary{Status: alexis.StatusSuccess, Output: "via bastion\n"}, sum(r)); diff != "" {
-			t.Fatalf("(-want +got):\n%s%s", diff, r.Error)
+	// Two tasks on each of three targets, run concurrently by the engine.
+	rs := &alexis.RuleSet{Rules: []*alexis.Rule{{Name: "jump", Enabled: true, Targets: addrs,
+		Tasks: []alexis.Task{{Action: "ssh", Run: a}, {Action: "ssh", Run: a}}}}}
+	eng, err := alexis.New(rs, alexis.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	handle := func() {
+		t.Helper()
+		rep, err := eng.Handle(context.Background(), &alexis.Event{Source: alexis.SourceGeneric, ID: "1"})
+		if err != nil || len(rep.Runs) != 6 {
+			t.Fatalf("%v, %d runs", err, len(rep.Runs))
+		}
+		for _, r := range rep.Runs {
+			if diff := cmp.Diff(summary{Status: alexis.StatusSuccess, Output: "via bastion\n"}, sum(r.Result)); diff != "" {
+				t.Fatalf("%s (-want +got):\n%s%s", r.Target, diff, r.Error)
+			}
 		}
 	}
-	got := []int{bastion.Connections(), bastion.Forwards(), bastion.Execs(), target.Connections(), target.Execs()}
-	if diff := cmp.Diff([]int{1, 1, 0, 1, 2}, got); diff != "" {
-		t.Errorf("bastion conns/forwards/execs, target conns/execs (-want +got):\n%s", diff)
+	handle()
+	counts := func() []int {
+		c := []int{bastion.Connections(), bastion.Forwards(), bastion.Execs()}
+		for _, s := range targets {
+			c = append(c, s.Connections(), s.Execs())
+		}
+		return c
 	}
+	// One bastion login shared by the three targets; one connection per
+	// target shared by its two tasks.
+	if diff := cmp.Diff([]int{1, 3, 0, 1, 2, 1, 2, 1, 2}, counts()); diff != "" {
+		t.Errorf("bastion logins/forwards/execs, then each target's logins/execs (-want +got):\n%s", diff)
+	}
+	waitFor(t, "the bastion connection to close after the run", func() bool { return bastion.Open() == 0 })
+
+	// A bastion connection that dies while in use is replaced, both for a
+	// new target and for a target whose connection went with it.
+	s1, s2 := &alexis.Shared{}, &alexis.Shared{}
+	for _, step := range []struct {
+		shared *alexis.Shared
+		target string
+		drop   bool
+	}{{s1, addrs[0], true}, {s2, addrs[1], false}, {s1, addrs[0], false}} {
+		if r := run(context.Background(), a, step.target, step.shared); r.Status != alexis.StatusSuccess {
+			t.Fatalf("%+v %s", sum(r), r.Error)
+		}
+		if step.drop {
+			bastion.DropConnections()
+		}
+	}
+	s1.Close()
+	s2.Close()
+	if got := bastion.Connections(); got != 3 {
+		t.Errorf("bastion logins = %d, want 3 (one per run, one after the drop)", got)
+	}
+	waitFor(t, "the bastion connections to close", func() bool { return bastion.Open() == 0 })
 
 	// The bastion's host key is verified too.
-	cfg.KnownHostsFile = sshtest.WriteKnownHosts(t, target)
-	r := run(context.Background(), newAction(t, ssh.New(cfg), alexis.Params{"command": "true"}), target.Addr, nil)
+	cfg.KnownHostsFile = sshtest.WriteKnownHosts(t, targets...)
+	r := run(context.Background(), newAction(t, ssh.New(cfg), alexis.Params{"command": "true"}), addrs[0], nil)
 	if r.Status != alexis.StatusFailure || r.Retryable || !strings.Contains(r.Error, bastion.Addr+": host is not in known_hosts") {
 		t.Errorf("unknown bastion: %+v %q", sum(r), r.Error)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }
 

@@ -111,6 +111,23 @@ func (s *Server) Execs() int { return int(s.execs.Load()) }
 // Forwards counts the direct-tcpip channels the server forwarded.
 func (s *Server) Forwards() int { return int(s.forwards.Load()) }
 
+// Open returns how many client connections are open now.
+func (s *Server) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
+}
+
+// DropConnections cuts every open connection, as a network failure or a
+// restarted sshd would; the server keeps listening.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.open {
+		c.Close()
+	}
+}
+
 // Close stops listening, drops every connection and kills every command
 // still running (also those a closed non-pty session left behind).
 func (s *Server) Close() {
