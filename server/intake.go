@@ -11,12 +11,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/alexis-project/alexis/internal/payload"
+
 	"github.com/alexis-project/alexis"
 	"github.com/labstack/echo/v4"
 )
 
 // MaxDepth is how deeply JSON bodies may nest objects and arrays.
-const MaxDepth = 64
+const MaxDepth = payload.MaxDepth
 
 // Accepted is the answer to a webhook: one receipt per event the body
 // held (an Alertmanager group holds several). ID is the first event's.
@@ -129,21 +131,13 @@ func checkContentType(ct string) error {
 	return nil
 }
 
-// CheckJSON checks that body is one well-formed JSON value in valid UTF-8
-// nesting at most MaxDepth levels; the error (code invalid) says where the
-// problem is, as line:column.
+// CheckJSON checks that body is one well-formed JSON object in valid
+// UTF-8, nesting at most MaxDepth levels (the bounds every parser shares,
+// package internal/payload), and says where a syntax error is, as
+// line:column. Errors have code invalid (too_large past 1 MiB).
 func CheckJSON(body []byte) error {
-	if len(body) == 0 {
-		return alexis.Errorf(alexis.EINVALID, "empty body")
-	}
-	if !utf8.Valid(body) {
-		off := invalidUTF8(body)
-		line, col := lineCol(body, off)
-		return alexis.Errorf(alexis.EINVALID, "body is not valid UTF-8 at %d:%d (byte %d)", line, col, off)
-	}
-	if off := tooDeep(body); off >= 0 {
-		line, col := lineCol(body, off)
-		return alexis.Errorf(alexis.EINVALID, "JSON nests deeper than %d levels at %d:%d", MaxDepth, line, col)
+	if err := payload.Check(body); err != nil {
+		return err
 	}
 	if json.Valid(body) {
 		return nil
@@ -160,45 +154,6 @@ func CheckJSON(body []byte) error {
 		return alexis.Errorf(alexis.EINVALID, "malformed JSON at %d:%d: %s", line, col, strings.TrimPrefix(se.Error(), "json: "))
 	}
 	return alexis.Errorf(alexis.EINVALID, "malformed JSON")
-}
-
-func invalidUTF8(b []byte) int {
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i
-		}
-		i += n
-	}
-	return len(b)
-}
-
-// tooDeep returns the offset where nesting first exceeds MaxDepth, or -1.
-func tooDeep(b []byte) int {
-	depth, inStr, esc := 0, false, false
-	for i, c := range b {
-		switch {
-		case inStr:
-			switch {
-			case esc:
-				esc = false
-			case c == '\\':
-				esc = true
-			case c == '"':
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > MaxDepth {
-				return i
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return -1
 }
 
 // lineCol converts a byte offset to a 1-based line and column (in runes).

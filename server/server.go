@@ -235,9 +235,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.httpLog.Handler(), slog.LevelWarn)}
+	if err := s.recover(ctx); err != nil {
+		s.serving.Store(false)
+		return fmt.Errorf("server: %w", err)
+	}
 	workCtx, stopWork := context.WithCancel(context.Background())
-	workDone := make(chan error, 1)
-	go func() { workDone <- s.Work(workCtx) }()
+	workDone := make(chan struct{})
+	go func() {
+		defer close(workDone)
+		s.work(workCtx)
+	}()
 	serveErr := make(chan error, 1)
 	go func() {
 		var err error
@@ -264,9 +271,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		hs.Close()
 	}
 	stopWork()
-	if werr := <-workDone; werr != nil && err == nil {
-		err = werr
-	}
+	<-workDone
 	s.log.Info("stopped")
 	return err
 }

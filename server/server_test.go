@@ -169,7 +169,7 @@ func TestBadBodies(t *testing.T) {
 	ts := start(t, cfg, staticLoader(ruleSet(&recorder{}, 0, "h1")))
 	auth := []string{"Authorization", "Bearer " + testToken}
 	js := append([]string{"Content-Type", "application/json"}, auth...)
-	deep := strings.Repeat("[", 65) + strings.Repeat("]", 65)
+	deep := `{"a":` + strings.Repeat("[", 64) + strings.Repeat("]", 64) + "}"
 	tests := []struct {
 		name string
 		body string
@@ -179,10 +179,11 @@ func TestBadBodies(t *testing.T) {
 	}{
 		{"malformed", "{\"action\": \"Create\",\n \"alert\": {\"alertId\": }}", js, 400, "malformed JSON at 2:23: invalid character '}' looking for beginning of value"},
 		{"truncated", `{"action": "Create"`, js, 400, "malformed JSON at 1:20: unexpected end of JSON input"},
-		{"empty", "", js, 400, "empty body"},
+		{"empty", "", js, 400, "body: empty, want a JSON object"},
+		{"not an object", `[1]`, js, 400, "body: want a JSON object, got array"},
 		{"two values", `{} {}`, js, 400, "malformed JSON at 1:4: invalid character '{' after top-level value"},
-		{"invalid utf-8", "{\"alert\": {\"message\": \"caf\xe9\"}}", js, 400, "body is not valid UTF-8 at 1:27 (byte 26)"},
-		{"deeply nested", deep, js, 400, "JSON nests deeper than 64 levels at 1:65"},
+		{"invalid utf-8", "{\"alert\": {\"message\": \"caf\xe9\"}}", js, 400, "body: invalid UTF-8 at byte 26"},
+		{"deeply nested", deep, js, 400, "body: nested deeper than 64 levels at byte 68"},
 		{"missing field", `{"action": "Create", "alert": {}}`, js, 400, "opsgenie: alert.alertId is missing"},
 		{"text/plain", `{}`, append([]string{"Content-Type", "text/plain"}, auth...), 415, `Content-Type must be application/json, not "text/plain"`},
 		{"form", `a=b`, append([]string{"Content-Type", "application/x-www-form-urlencoded"}, auth...), 415, `Content-Type must be application/json, not "application/x-www-form-urlencoded"`},

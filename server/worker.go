@@ -20,6 +20,15 @@ const pollInterval = time.Second
 // queue. Serve calls Work; call it yourself only when you mount Handler in
 // your own HTTP server, and only once per process.
 func (s *Server) Work(ctx context.Context) error {
+	if err := s.recover(ctx); err != nil {
+		return err
+	}
+	s.work(ctx)
+	return nil
+}
+
+// recover requeues the events a previous process left running.
+func (s *Server) recover(ctx context.Context) error {
 	n, err := s.store.Recover(ctx)
 	if err != nil {
 		return err
@@ -27,6 +36,11 @@ func (s *Server) Work(ctx context.Context) error {
 	if n > 0 {
 		s.log.Warn("resuming events left unfinished by the previous run", "events", n)
 	}
+	return nil
+}
+
+// work is Work after recovery.
+func (s *Server) work(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -79,7 +93,6 @@ claim:
 		<-done
 	}
 	wg.Wait()
-	return nil
 }
 
 // handling is the state of one event being handled, shared with the
