@@ -33,6 +33,7 @@ type Engine struct {
 	observers   []Observer
 	now         func() time.Time
 	stopGrace   time.Duration
+	limiter     Limiter
 }
 
 // engineState is one rule set and everything derived from it. It is
@@ -88,7 +89,7 @@ func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = n
 
 // New returns an Engine serving rs.
 func New(rs *RuleSet, opts ...Option) (*Engine, error) {
-	e := &Engine{log: slog.Default(), concurrency: 16, now: time.Now, stopGrace: DefaultStopGrace}
+	e := &Engine{log: slog.Default(), concurrency: 16, now: time.Now, stopGrace: DefaultStopGrace, limiter: NewMemoryLimiter()}
 	for _, o := range opts {
 		o(e)
 	}
@@ -228,7 +229,9 @@ func planTask(ev *Event, target string, task Task) PlannedTask {
 // in order with a fresh Shared, pausing delay_after between tasks. The
 // first failure stops that target's remaining tasks (reported skipped)
 // unless the failed task says continue_on_failure; other targets go on.
-// A task whose target is not a valid host name (ValidTarget) or whose
+// A target over the rule's limits.per_target within limits.window (see
+// WithLimiter) has all its tasks skipped. A task whose target is not a
+// valid host name (ValidTarget) or whose
 // templates fail to render fails without running. A rule whose targets
 // could not be resolved fails as a whole. In dry-run mode (WithDryRun, or
 // the rule's DryRun) every task is reported with status dry-run and its

@@ -546,3 +546,86 @@ func (s *logSink) has(msg string) bool {
 	}
 	return false
 }
+
+func TestHandleLimitPerTarget(t *testing.T) {
+	a := &fake{name: "a"}
+	r := newRule("r", []string{"web-01", "web-02"}, task(a, "restart"))
+	r.Limits = alexis.Limits{PerTarget: 2, Window: time.Hour}
+	now := time.Date(2026, 5, 17, 12, 0, 0, 0, time.UTC)
+	e, sink := newEngine(t, []*alexis.Rule{r}, alexis.WithClock(func() time.Time { return now }))
+	limited := skipped("r", "web-01", "a", "restart", "limit: rule r already acted 2 times on web-01 within 1h0m0s")
+
+	for i, step := range []struct {
+		advance time.Duration
+		targets []string // of this event
+		want    alexis.Status
+	}{
+		{0, []string{"web-01"}, alexis.StatusSuccess},
+		{time.Minute, []string{"web-01", "web-02"}, alexis.StatusSuccess},
+		{time.Minute, []string{"web-01"}, alexis.StatusSkipped},             // third within the hour
+		{time.Minute, []string{"web-02"}, alexis.StatusSuccess},             // web-02 has run once
+		{time.Hour - time.Minute, []string{"web-01"}, alexis.StatusSuccess}, // the first run left the window
+	} {
+		now = now.Add(step.advance)
+		r.Targets = alexis.StaticTargets(step.targets)
+		rep := handle(t, e)
+		if got := rep.RuleStatus("r"); got != step.want {
+			t.Errorf("step %d: RuleStatus %s, want %s (runs %+v)", i, got, step.want, rep.Runs)
+		}
+		if step.want == alexis.StatusSkipped {
+			if diff := cmp.Diff([]alexis.TaskRun{limited}, rep.Runs, ignoreTimes); diff != "" {
+				t.Errorf("step %d (-want +got):\n%s", i, diff)
+			}
+		}
+	}
+	count := map[string]int{}
+	for _, target := range a.ran() {
+		count[target]++
+	}
+	if want := map[string]int{"web-01": 3, "web-02": 2}; !cmp.Equal(count, want) {
+		t.Errorf("runs per target %v, want %v", count, want)
+	}
+	if !sink.has("rule over its limit") {
+		t.Error("the limit was not logged")
+	}
+}
+
+func TestHandleLimitNotCountedInDryRun(t *testing.T) {
+	a := &fake{name: "a"}
+	r := newRule("r", []string{"web-01"}, task(a, ""))
+	r.Limits = alexis.Limits{PerTarget: 1, Window: time.Hour}
+	r.DryRun = true
+	e, _ := newEngine(t, []*alexis.Rule{r})
+	for i := 0; i < 3; i++ {
+		if got := handle(t, e).RuleStatus("r"); got != alexis.StatusDryRun {
+			t.Fatalf("dry run %d: %s", i, got)
+		}
+	}
+	r.DryRun = false
+	if got := handle(t, e).RuleStatus("r"); got != alexis.StatusSuccess {
+		t.Errorf("first real run: %s, want success (dry runs do not count)", got)
+	}
+}
+
+func TestRuleStatus(t *testing.T) {
+	run := func(s alexis.Status) alexis.TaskRun {
+		return alexis.TaskRun{Rule: "r", Result: alexis.Result{Status: s}}
+	}
+	for _, tc := range []struct {
+		runs []alexis.TaskRun
+		want alexis.Status
+	}{
+		{nil, alexis.StatusSkipped},
+		{[]alexis.TaskRun{run(alexis.StatusSuccess), run(alexis.StatusSuccess)}, alexis.StatusSuccess},
+		{[]alexis.TaskRun{run(alexis.StatusSuccess), run(alexis.StatusFailure), run(alexis.StatusSkipped)}, alexis.StatusFailure},
+		{[]alexis.TaskRun{run(alexis.StatusSuccess), run(alexis.StatusSkipped)}, alexis.StatusSkipped},
+		{[]alexis.TaskRun{run(alexis.StatusSkipped)}, alexis.StatusSkipped},
+		{[]alexis.TaskRun{run(alexis.StatusDryRun), run(alexis.StatusDryRun)}, alexis.StatusDryRun},
+		{[]alexis.TaskRun{{Rule: "other", Result: alexis.Result{Status: alexis.StatusFailure}}, run(alexis.StatusSuccess)}, alexis.StatusSuccess},
+	} {
+		rep := &alexis.Report{Runs: tc.runs}
+		if got := rep.RuleStatus("r"); got != tc.want {
+			t.Errorf("RuleStatus(%v) = %s, want %s", tc.runs, got, tc.want)
+		}
+	}
+}

@@ -64,11 +64,13 @@ type TaskRun struct {
 	Result
 }
 
-// RuleStatus sums up the runs of one rule: failure if any task failed,
-// dry-run if every run was a dry run, success otherwise. A matched rule
-// with no runs (no targets) is skipped.
+// RuleStatus sums up the runs of one rule: failure if any task failed;
+// otherwise skipped if any task was skipped (a cancelled run, a target
+// over the rule's limits: the remediation did not fully happen); dry-run
+// if every run was a dry run; success when every task succeeded. A
+// matched rule with no runs (no targets) is skipped.
 func (r *Report) RuleStatus(rule string) Status {
-	n, dry := 0, 0
+	n, dry, skipped := 0, 0, 0
 	for _, t := range r.Runs {
 		if t.Rule != rule {
 			continue
@@ -79,10 +81,12 @@ func (r *Report) RuleStatus(rule string) Status {
 			return StatusFailure
 		case StatusDryRun:
 			dry++
+		case StatusSkipped:
+			skipped++
 		}
 	}
 	switch {
-	case n == 0:
+	case n == 0 || skipped > 0:
 		return StatusSkipped
 	case dry == n:
 		return StatusDryRun

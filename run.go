@@ -91,7 +91,7 @@ func (e *Engine) runTarget(ctx context.Context, ev *Event, r *Rule, m Match, idx
 		}
 	}()
 	out := make([]TaskRun, 0, len(idx))
-	stopped := ""
+	stopped := e.overLimit(ctx, ev, r, m, idx)
 	for k, i := range idx {
 		pt := m.Tasks[i]
 		task := r.Tasks[k%len(r.Tasks)]
@@ -124,6 +124,23 @@ func (e *Engine) runTarget(ctx context.Context, ev *Event, r *Rule, m Match, idx
 		}
 	}
 	return out
+}
+
+// overLimit asks the limiter whether r may act on the target of idx now;
+// it returns why not, or "". Dry runs, invalid targets and cancelled runs
+// are not counted.
+func (e *Engine) overLimit(ctx context.Context, ev *Event, r *Rule, m Match, idx []int) string {
+	lim := r.Limits
+	first := m.Tasks[idx[0]]
+	if lim.PerTarget <= 0 || lim.Window <= 0 || m.DryRun || first.Error != "" || ctx.Err() != nil {
+		return ""
+	}
+	if e.limiter.Allow(r.Name, first.Target, lim.PerTarget, lim.Window, e.now()) {
+		return ""
+	}
+	e.log.Warn("rule over its limit on target; tasks skipped", "component", "engine", "event", ev.Key(), "rule", r.Name,
+		"target", first.Target, "per_target", lim.PerTarget, "window", lim.Window.String())
+	return fmt.Sprintf("limit: rule %s already acted %d times on %s within %v", r.Name, lim.PerTarget, first.Target, lim.Window)
 }
 
 func describe(pt PlannedTask) string {
