@@ -98,5 +98,8 @@
 // direct-tcpip channel to the target, and runs the SSH handshake with the
 // target over it. The bastion's host key is verified against the same
 // known_hosts, the same key authenticates, and the user defaults to the
-// target's. Each target connection has its own bastion connection.
+// target's. The target connections open at the same time share one
+// bastion connection (a fan-out to 50 hosts logs in to the bastion once;
+// OpenSSH's MaxStartups would refuse many concurrent logins); it closes
+// with the last of them and is replaced if it dies.
 package ssh

@@ -118,6 +118,7 @@ func (a *Action) exec(ctx context.Context, sc *sharedConn, sess *gossh.Session, 
 	if err := sess.Start(command); err != nil {
 		return failure(-1, false, "ssh: exec request refused: %v", err)
 	}
+	begun := time.Now()
 	done := make(chan error, 1)
 	go func() { done <- sess.Wait() }()
 	select {
@@ -138,7 +139,8 @@ func (a *Action) exec(ctx context.Context, sc *sharedConn, sess *gossh.Session, 
 	} else {
 		what = "cancelled"
 	}
-	res := failure(-1, true, "ssh: command %s; session closed (%s)", what, a.stopNote())
+	res := failure(-1, true, "ssh: command %s after %s; session closed (%s)",
+		what, time.Since(begun).Round(time.Millisecond), a.stopNote())
 	res.Output = out.Output()
 	return res
 }
@@ -157,23 +159,19 @@ func (a *Action) stopNote() string {
 func exited(err error, output string) alexis.Result {
 	var ee *gossh.ExitError
 	var missing *gossh.ExitMissingError
+	var r alexis.Result
 	switch {
 	case err == nil:
-		return alexis.Result{Status: alexis.StatusSuccess, Output: output}
+		r = alexis.Result{Status: alexis.StatusSuccess}
 	case errors.As(err, &ee) && ee.Signal() != "":
-		r := failure(ee.ExitStatus(), false, "ssh: remote command killed by signal %s", ee.Signal())
-		r.Output = output
-		return r
+		r = failure(ee.ExitStatus(), false, "ssh: remote command killed by signal %s", ee.Signal())
 	case errors.As(err, &ee):
-		r := failure(ee.ExitStatus(), false, "exit status %d", ee.ExitStatus())
-		r.Output = output
-		return r
+		r = failure(ee.ExitStatus(), false, "exit status %d", ee.ExitStatus())
 	case errors.As(err, &missing):
-		r := failure(-1, false, "ssh: connection lost before the command reported its exit status")
-		r.Output = output
-		return r
+		r = failure(-1, false, "ssh: connection lost before the command reported its exit status")
+	default:
+		r = failure(-1, false, "ssh: %v", err)
 	}
-	r := failure(-1, false, "ssh: %v", err)
 	r.Output = output
 	return r
 }
