@@ -149,7 +149,11 @@ func (c *compiler) exprError(at ctx, v val[string], err error) {
 	var me *match.Error
 	if errors.As(err, &me) {
 		p := c.src.valuePos(v.node, me.Line, me.Column)
-		c.errorAt(at, p.line, p.col, v.path, "%s", me.Msg)
+		msg := me.Msg
+		if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
+			msg += yamlpos.DidYouMean(name, match.EnvNames())
+		}
+		c.errorAt(at, p.line, p.col, v.path, "%s", msg)
 		return
 	}
 	c.errorf(at, v.node, v.path, "%v", err)

@@ -9,7 +9,7 @@
 // each:
 //
 //	rules/duplicator.yaml:6:5: rule "duplicator-gc": unknown field "descripton"; did you mean "description"?
-//	rules/duplicator.yaml:11:9: rule "duplicator-gc": when: unknown name mesage
+//	rules/duplicator.yaml:11:9: rule "duplicator-gc": when: unknown name mesage; did you mean "message"?
 //
 // The shortest use:
 //

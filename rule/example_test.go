@@ -67,7 +67,7 @@ rules:
 	}
 	// Output:
 	// rules/duplicator.yaml:4:5: rule "duplicator-gc": unknown field "descripton"; did you mean "description"?
-	// rules/duplicator.yaml:5:40: rule "duplicator-gc": when: unknown name mesage
+	// rules/duplicator.yaml:5:40: rule "duplicator-gc": when: unknown name mesage; did you mean "message"?
 	// rules/duplicator.yaml:10:18: rule "duplicator-gc": tasks[0].timeout: must be a duration with a unit, such as 5s or 5m, not the bare number 5
 	// 3 problems; the first is on line 4
 }
