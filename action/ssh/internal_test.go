@@ -76,3 +76,24 @@ func TestJumpHostSyntax(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCRLFStripper: however the output is cut into writes, the result is
+// the same as stripping it whole.
+func FuzzCRLFStripper(f *testing.F) {
+	f.Add([]byte("a\r\nb\r\n"), uint8(1))
+	f.Add([]byte("x\r\r\n\r"), uint8(2))
+	f.Add([]byte("progress\rdone\r\n"), uint8(8))
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8) {
+		want := strings.ReplaceAll(string(data), "\r\n", "\n")
+		var b strings.Builder
+		w := &crlfStripper{w: &b}
+		n := max(1, int(chunk))
+		for i := 0; i < len(data); i += n {
+			w.Write(data[i:min(len(data), i+n)])
+		}
+		w.flush()
+		if b.String() != want {
+			t.Errorf("%q in writes of %d: got %q, want %q", data, n, b.String(), want)
+		}
+	})
+}
