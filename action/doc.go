@@ -60,7 +60,9 @@
 //     reopened, without the surrounding quotes.
 //   - Inside "...": \ $ " and ` are backslash-escaped.
 //   - Inside $( ... ), also within "...": as outside quotes.
-//   - Refused when the rule loads: inside `...` (write $(...)), in a
+//   - Refused when the rule loads: inside `...` (write $(...)), inside
+//     ${...} (assign the value to a variable first), after quotes or $(
+//     inside ${...} (shells disagree on where it ends), in a
 //     # comment (a newline in the value would end it), in a here-document
 //     after << (the shell expands $(...) there), right after a backslash or
 //     a $, after a case statement inside $(...) or (...) (its pattern's

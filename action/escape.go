@@ -166,8 +166,8 @@ func (q plainQuoting) action(bool) (string, quoting, error) { return "", q, nil 
 // shellQuoting follows POSIX shell quoting through the literal text.
 type shellQuoting struct {
 	// stack of open constructs, innermost last: 's' '...', 'd' "...",
-	// 'b' `...`, 'p' (...) or $(...), 'c' a # comment, 'h' a here-document
-	// (never left). Empty means unquoted at top level.
+	// 'b' `...`, 'p' (...) or $(...), 'v' ${...}, 'c' a # comment, 'h' a
+	// here-document (never left). Empty means unquoted at top level.
 	stack string
 	// pend is '\\' or '$' when the text so far ends in an unconsumed
 	// backslash or dollar sign.
@@ -243,6 +243,24 @@ func (q shellQuoting) text(s []byte) quoting {
 			case '`':
 				q = q.pop()
 			}
+		case 'v':
+			switch c {
+			case '\\':
+				q.pend = '\\'
+			case '}':
+				q = q.pop()
+			case '$':
+				if next == '{' {
+					q = q.push('v')
+					i++
+				} else if next == '(' {
+					q.bad = errParamQuotes
+				}
+			case '\'', '"', '`':
+				// Shells disagree on quotes inside ${...}: where it ends
+				// cannot be told for sure.
+				q.bad = errParamQuotes
+			}
 		case 'd':
 			switch c {
 			case '\\':
@@ -252,7 +270,10 @@ func (q shellQuoting) text(s []byte) quoting {
 			case '`':
 				q = q.push('b')
 			case '$':
-				if next == '(' {
+				if next == '{' {
+					q = q.push('v')
+					i++
+				} else if next == '(' {
 					q, q.word = q.push('p'), wordNo
 					i++
 				} else if next == 0 {
@@ -278,7 +299,10 @@ func (q shellQuoting) text(s []byte) quoting {
 				}
 				q.word = wordYes
 			case '$':
-				if next == '(' {
+				if next == '{' {
+					q, q.word = q.push('v'), wordYes
+					i++
+				} else if next == '(' {
 					q, q.word = q.push('p'), wordNo
 					i++
 				} else {
@@ -319,6 +343,8 @@ func (q shellQuoting) text(s []byte) quoting {
 	return q
 }
 
+const errParamQuotes = "an interpolation may not follow quotes or $( inside ${...} (shells disagree on where it ends); assign that value to a variable first"
+
 // isCase reports whether s starts with the keyword case.
 func isCase(s []byte) bool {
 	return len(s) > 4 && string(s[:4]) == "case" && (s[4] == ' ' || s[4] == '\t' || s[4] == '\n')
@@ -344,6 +370,8 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 		return escShellDouble, q, nil
 	case 'b':
 		return "", q, errors.New("an interpolation may not stand inside `backquotes`; use $(...)")
+	case 'v':
+		return "", q, errors.New("an interpolation may not stand inside ${...}; assign it first (v={{ ... }}) and use ${v}")
 	case 'c':
 		return "", q, errors.New("an interpolation may not stand in a # comment (a newline in the value would end the comment)")
 	case 'h':

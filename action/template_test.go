@@ -84,6 +84,7 @@ func TestRender(t *testing.T) {
 		{"shell index", Shell, `echo {{ index .Details "host_regex" }}`, `echo 'web-0[1-3]'`},
 		{"shell assignment prints nothing", Shell, `{{ $s := .Details.service }}echo {{ $s }}`, `echo 'duplicator'`},
 		{"shell case at top level", Shell, `case {{ .Priority }} in P1) echo {{ .Message }};; esac`, `case 'P3' in P1) echo 'Long GC time on duplicator';; esac`},
+		{"shell after ${}", Shell, `cd "${HOME}/{{ .Details.service }}" && ls ${PWD}{{ .ShortID }}`, `cd "${HOME}/duplicator" && ls ${PWD}'1842'`},
 		{"shell tag value", Shell, `echo {{ .TagValues.host }}`, `echo 'web-01'`},
 
 		// URL: by the part of the URL.
@@ -166,6 +167,9 @@ func TestParseErrors(t *testing.T) {
 		{"if branches differ", Shell, `{{ if .ID }}'{{ end }}x`, "template: t:1:6: the branches of {{if}} must end in the same quoting (close the quotes you open inside them)"},
 		{"range body open quote", Shell, `{{ range .Tags }}"{{ end }}`, "template: t:1:9: the body of {{range}} must end in the quoting it starts in (close the quotes you open inside it)"},
 		{"case inside $()", Shell, `echo "$(case x in x) echo {{ .Message }};; esac)"`, "template: t:1:29: an interpolation may not follow a case statement inside $(...) or (...); use if, or move the case out"},
+		{"inside ${}", Shell, `echo ${x:-{{ .Message }}}`, "template: t:1:13: an interpolation may not stand inside ${...}; assign it first (v={{ ... }}) and use ${v}"},
+		{"inside ${} in double quotes", Shell, `echo "${x:-{{ .Message }}}"`, "template: t:1:14: an interpolation may not stand inside ${...}; assign it first (v={{ ... }}) and use ${v}"},
+		{"after quotes in ${}", Shell, `echo "${x:-"}"}" {{ .Message }}`, "template: t:1:20: an interpolation may not follow quotes or $( inside ${...} (shells disagree on where it ends); assign that value to a variable first"},
 		{"url scheme", URL, `{{ .Details.url }}`, "template: t:1:3: the scheme and host of a URL must be written out (https://host/...); interpolate only the host, path, query or fragment, or use raw"},
 		{"json after backslash", JSON, `{"a": "\{{ .Message }}"}`, "template: t:1:11: an interpolation may not follow a backslash in a JSON string"},
 		{"mode", Mode(9), `x`, "template t: unknown mode 9"},
@@ -255,6 +259,7 @@ func TestShellHostile(t *testing.T) {
 		{`printf '%s' "$(printf '%s' {{ .Message }})"`, subst},
 		{`printf '%s' "$(printf '%s' "{{ .Message }}")"`, subst},
 		{`v={{ .Message }}; printf '%s' "$v"`, same},
+		{`v=${HOME:+x}{{ .Message }}; printf '%s' "${v#x}"`, same},
 		{`printf '%s' {{ .Details.missing }}{{ .Message }}`, same},
 		{`{{ if .Message }}printf '%s' {{ .Message }}{{ else }}printf ''{{ end }}`, same},
 	}
