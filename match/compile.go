@@ -149,7 +149,16 @@ func addTarget(list []string, s string) []string {
 
 var errNoScope = errors.New("match: the scope was not made by match.Prepare")
 
-var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+// MemoryBudget bounds what one evaluation may build (list elements, string
+// lengths of repeat-like builtins), so that no expression can exhaust
+// memory or loop for long however large the alert is.
+const MemoryBudget = 100000
+
+// disabledBuiltins are expr builtins that rules cannot use: repeat can
+// allocate far more than the memory budget before the VM checks it.
+var disabledBuiltins = []string{"repeat"}
+
+var vms = sync.Pool{New: func() any { return &vm.VM{MemoryBudget: MemoryBudget} }}
 
 // run executes a program on a prepared scope with a pooled VM, so that an
 // evaluation allocates nothing of its own.
@@ -177,6 +186,10 @@ func compile(src string, want reflect.Kind) (*vm.Program, alexis.Requirements, e
 	cfg := conf.CreateNew()
 	cfg.WithEnv(envTypes)
 	cfg.MaxNodes = MaxNodes
+	for _, name := range disabledBuiltins {
+		delete(cfg.Builtins, name)
+		cfg.Disabled[name] = true
+	}
 	if want == reflect.Bool {
 		cfg.Expect = reflect.Bool
 	}

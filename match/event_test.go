@@ -14,6 +14,14 @@ import (
 // parser.
 func opsgenieEvent(tb testing.TB, body []byte) *alexis.Event {
 	tb.Helper()
+	ev, err := decodeOpsGenie(body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ev
+}
+
+func decodeOpsGenie(body []byte) (*alexis.Event, error) {
 	var w struct {
 		Action string `json:"action"`
 		Alert  struct {
@@ -29,7 +37,7 @@ func opsgenieEvent(tb testing.TB, body []byte) *alexis.Event {
 		} `json:"alert"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	a := w.Alert
 	ev := &alexis.Event{
@@ -40,7 +48,7 @@ func opsgenieEvent(tb testing.TB, body []byte) *alexis.Event {
 	if a.Entity != "" {
 		ev.Entities = []alexis.Entity{{Name: a.Entity}}
 	}
-	return ev
+	return ev, nil
 }
 
 func readFile(tb testing.TB, name string) []byte {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/match"
@@ -353,4 +354,38 @@ func TestNoAllocationPerRule(t *testing.T) {
 			t.Errorf("%s: %v allocations per evaluation, want 0", src, n)
 		}
 	}
+}
+
+// FuzzIcontains compares icontains with a reference built on
+// strings.EqualFold at every rune boundary.
+func FuzzIcontains(f *testing.F) {
+	for _, s := range [][2]string{{"Long GC time", "gc TIME"}, {"Kelvin \u212a", "k"}, {"ſtop", "STOP"}, {"aaab", "aab"}, {"x", ""}, {"İ", "i"}} {
+		f.Add(s[0], s[1])
+	}
+	c, err := match.CompileCondition(`icontains(message, description)`)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s, sub string) {
+		if !utf8.ValidString(s) || !utf8.ValidString(sub) {
+			return // folding is defined on characters
+		}
+		var bounds []int // rune boundaries of s
+		for i := range s {
+			bounds = append(bounds, i)
+		}
+		bounds = append(bounds, len(s))
+		want := sub == ""
+		for a, i := range bounds {
+			for _, j := range bounds[a:] {
+				if strings.EqualFold(s[i:j], sub) {
+					want = true
+				}
+			}
+		}
+		got, err := c.Eval(match.Prepare(&alexis.Event{Message: s, Description: sub}))
+		if err != nil || got != want {
+			t.Errorf("icontains(%q, %q) = %v, %v; want %v", s, sub, got, err, want)
+		}
+	})
 }

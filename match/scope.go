@@ -258,6 +258,44 @@ func icontains(s, sub string) bool {
 	if sub == "" {
 		return true
 	}
+	c := sub[0]
+	// Only U+017F (ſ) and U+212A (K) fold to ASCII letters (s and k):
+	// for any other ASCII first byte, a match starts at that byte in
+	// either case, which IndexByte finds quickly.
+	if c >= utf8.RuneSelf || lower(c) == 'k' || lower(c) == 's' {
+		return icontainsScan(s, sub)
+	}
+	lo, up := lower(c), upper(c)
+	nextLo, nextUp := -1, -1
+	for i := 0; i < len(s); {
+		if nextLo < i {
+			nextLo = indexFrom(s, i, lo)
+		}
+		if nextUp < i {
+			nextUp = indexFrom(s, i, up)
+		}
+		j := min(nextLo, nextUp)
+		if j >= len(s) {
+			return false
+		}
+		if hasFoldPrefix(s[j:], sub) {
+			return true
+		}
+		i = j + 1
+	}
+	return false
+}
+
+// indexFrom returns the index of the first c in s at or after i, or len(s).
+func indexFrom(s string, i int, c byte) int {
+	if j := strings.IndexByte(s[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(s)
+}
+
+// icontainsScan tries every rune position of s.
+func icontainsScan(s, sub string) bool {
 	for i := 0; i < len(s); {
 		if hasFoldPrefix(s[i:], sub) {
 			return true
@@ -290,6 +328,13 @@ func hasFoldPrefix(s, prefix string) bool {
 		s, prefix = s[n1:], prefix[n2:]
 	}
 	return true
+}
+
+func upper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
 }
 
 func lower(c byte) byte {
