@@ -15,4 +15,8 @@
 //	keyFile := srv.ClientKey.WriteFile(t, "")
 //	knownHosts := sshtest.WriteKnownHosts(t, srv)
 //	// dial srv.Addr as any user with keyFile, verifying knownHosts
+//
+// StartSSHD runs Debian's real OpenSSH sshd the same way (loopback port,
+// generated keys, foreground, stopped at cleanup) for integration tests; it
+// skips the test when /usr/sbin/sshd is not installed.
 package sshtest
