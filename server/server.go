@@ -74,6 +74,8 @@ type Server struct {
 	load      LoadFunc
 	hooks     Hooks
 	notifiers []alexis.Notifier
+	registry  *alexis.Registry
+	closers   []func() error
 	engOpts   []alexis.Option
 	now       func() time.Time
 
@@ -156,7 +158,7 @@ func New(cfg *config.Config, opts ...Option) (*Server, error) {
 	s.log = s.base.With("component", "server")
 	s.httpLog = s.base.With("component", "http")
 	if err := s.defaults(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("server: %w", err)
 	}
 	for name, v := range cfg.TokenValues() {
 		s.tokens = append(s.tokens, token{name: name, digest: sha256.Sum256([]byte(v))})
@@ -204,12 +206,17 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 // mux. Events it accepts are only handled while Run, Serve or Work runs.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Close closes the store if the server opened it.
+// Close stops the notifiers' pending work (OpsGenie escalation timers)
+// and closes the store if the server opened it.
 func (s *Server) Close() error {
-	if s.ownsStore && s.store != nil {
-		return s.store.Close()
+	var errs []error
+	for _, c := range s.closers {
+		errs = append(errs, c())
 	}
-	return nil
+	if s.ownsStore && s.store != nil {
+		errs = append(errs, s.store.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Run listens on the configured address and serves until ctx is done (see
