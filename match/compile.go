@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp/syntax"
 	"strings"
 	"sync"
 
@@ -341,7 +342,33 @@ func (rewriter) Visit(node *ast.Node) {
 		if n.Operator == "in" && isLit && isID && id.Value == "tags" {
 			ast.Patch(node, hasTagCall(lit, id.Location()))
 		}
+		if n.Operator == "matches" && n.Left.Type() == stringType {
+			if pat, ok := n.Right.(*ast.StringNode); ok {
+				if sub, ok := foldLiteral(pat.Value); ok {
+					callee := &ast.IdentifierNode{Value: "icontains"}
+					callee.SetLocation(n.Location())
+					arg := &ast.StringNode{Value: sub}
+					arg.SetLocation(pat.Location())
+					ast.Patch(node, &ast.CallNode{Callee: callee, Arguments: []ast.Node{n.Left, arg}})
+				}
+			}
+		}
 	}
+}
+
+// foldLiteral recognises a pattern that is a case-insensitive literal and
+// nothing else, like "(?i)out of memory": Go's regexp matches it slowly,
+// and icontains gives the same answer (both use simple case folding).
+func foldLiteral(pattern string) (string, bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	re = re.Simplify()
+	if re.Op != syntax.OpLiteral || re.Flags&syntax.FoldCase == 0 {
+		return "", false
+	}
+	return string(re.Rune), true
 }
 
 func tagChain(op string, args []ast.Node, empty bool, loc file.Location) ast.Node {

@@ -2,6 +2,8 @@ package match_test
 
 import (
 	"errors"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -386,6 +388,28 @@ func FuzzIcontains(f *testing.F) {
 		got, err := c.Eval(match.Prepare(&alexis.Event{Message: s, Description: sub}))
 		if err != nil || got != want {
 			t.Errorf("icontains(%q, %q) = %v, %v; want %v", s, sub, got, err, want)
+		}
+	})
+}
+
+// FuzzFoldLiteral checks that a case-insensitive literal pattern, which the
+// compiler turns into icontains, matches exactly as Go's regexp does.
+func FuzzFoldLiteral(f *testing.F) {
+	for _, s := range [][2]string{{"Out Of Memory error", "out of memory"}, {"\u212aelvin", "k"}, {"x", "ſ"}, {"a.b", "."}, {"", "a"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, s, lit string) {
+		if !utf8.ValidString(s) || !utf8.ValidString(lit) || len(lit) > 100 {
+			return
+		}
+		pattern := "(?i)" + regexp.QuoteMeta(lit)
+		c, err := match.CompileCondition(fmt.Sprintf("message matches %q", pattern))
+		if err != nil {
+			t.Skip(err)
+		}
+		got, err := c.Eval(match.Prepare(&alexis.Event{Message: s}))
+		if want := regexp.MustCompile(pattern).MatchString(s); err != nil || got != want {
+			t.Errorf("%q matches %q = %v, %v; regexp says %v", s, pattern, got, err, want)
 		}
 	})
 }
