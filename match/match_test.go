@@ -167,6 +167,8 @@ func TestCompileErrors(t *testing.T) {
 		{`has_tag("a") and tag(tags) == ""`, match.Error{Line: 1, Column: 22, Msg: "cannot use []string as argument (type string) to call tag"}},
 		{`json("a")`, match.Error{Line: 1, Column: 1, Msg: "expected bool, but got interface {}"}},
 		{`action == `, match.Error{Line: 1, Column: 10, Msg: "unexpected token EOF"}},
+		{`repeat("a", 2) == "aa"`, match.Error{Line: 1, Column: 1, Msg: "unknown name repeat"}},
+		{strings.Repeat(`has_tag("a") && `, 700) + "true", match.Error{Line: 1, Column: 8012, Msg: "compilation failed: expression exceeds maximum allowed nodes"}},
 		{`icontains(message)`, match.Error{Line: 1, Column: 1, Msg: "not enough arguments to call icontains"}},
 	}
 	for _, tt := range tests {
@@ -251,6 +253,16 @@ func TestRuntimeErrorHasPosition(t *testing.T) {
 	var e *match.Error
 	if !errors.As(err, &e) || e.Line != 1 || e.Column < 17 || !strings.Contains(e.Msg, "index out of range") {
 		t.Errorf("err = %#v", err)
+	}
+}
+
+func TestMemoryBudget(t *testing.T) {
+	c, err := match.CompileCondition(`len(map(1..200000, #)) > 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Eval(match.Prepare(nil)); err == nil || !strings.Contains(err.Error(), "memory budget exceeded") {
+		t.Errorf("err = %v, want memory budget exceeded", err)
 	}
 }
 
