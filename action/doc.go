@@ -60,18 +60,27 @@
 //     reopened, without the surrounding quotes.
 //   - Inside "...": \ $ " and ` are backslash-escaped.
 //   - Inside $( ... ), also within "...": as outside quotes.
-//   - Refused when the rule loads: inside `...` (write $(...)), inside
-//     ${...} (assign the value to a variable first), after quotes or $(
-//     inside ${...} (shells disagree on where it ends), in a
-//     # comment (a newline in the value would end it), in a here-document
-//     after << (the shell expands $(...) there), right after a backslash or
-//     a $, after a case statement inside $(...) or (...) (its pattern's
-//     parenthesis would mislead the tracking), and in {{if}}, {{with}} and
-//     {{range}} branches that leave the quotes in different states.
+//   - Refused when the rule loads, because no quoting is safe there or
+//     the tracking cannot be sure where it stands: inside `...` (write
+//     $(...)); inside ${...} (assign the value to a variable first), and
+//     after quotes or $( inside ${...}; in a # comment (a newline in the
+//     value would end it); in a here-document after << (the shell expands
+//     $(...) there); right after a backslash or a $; in bash arithmetic
+//     ((...)), $((...)), $[...], inside [[ ... ]], in a let, declare,
+//     typeset or local command, and in a [...] subscript within a word
+//     (bash evaluates those as arithmetic, and a[$(cmd)] runs cmd even
+//     from a quoted value); after a case statement inside $(...) or (...)
+//     (its pattern's parenthesis would mislead the tracking); in {{if}},
+//     {{with}} and {{range}} branches that leave the quotes in different
+//     states. Use [ ... ] rather than [[ ... ]] to test a value.
 //   - Not detected: a command that runs its argument as a script again
-//     (eval, sh -c, su -c, ssh host ...). The value arrives there as one
-//     intact word, and that command then parses it: never pass alert text
-//     to such a command.
+//     (eval, sh -c, su -c, ssh host ...), or a variable the remote shell
+//     declared integer elsewhere. The value arrives there as one intact
+//     word, and that command then parses it: never pass alert text to such
+//     a command.
+//
+// The tracking follows POSIX sh and these bash constructs; the hostile
+// value tests run every quoting context through dash and bash.
 //   - A value containing a NUL byte fails the task: no shell command can
 //     carry one.
 //

@@ -85,6 +85,11 @@ func TestRender(t *testing.T) {
 		{"shell assignment prints nothing", Shell, `{{ $s := .Details.service }}echo {{ $s }}`, `echo 'duplicator'`},
 		{"shell case at top level", Shell, `case {{ .Priority }} in P1) echo {{ .Message }};; esac`, `case 'P3' in P1) echo 'Long GC time on duplicator';; esac`},
 		{"shell after ${}", Shell, `cd "${HOME}/{{ .Details.service }}" && ls ${PWD}{{ .ShortID }}`, `cd "${HOME}/duplicator" && ls ${PWD}'1842'`},
+		{"shell after arithmetic", Shell, `echo $(( 1 + (2) )) {{ .ShortID }}; (( x > 1 )) && echo {{ .ShortID }}`, `echo $(( 1 + (2) )) '1842'; (( x > 1 )) && echo '1842'`},
+		{"shell after [[ ]]", Shell, `[[ -f /x ]] && echo {{ .ShortID }}`, `[[ -f /x ]] && echo '1842'`},
+		{"shell test", Shell, `[ {{ .ShortID }} -eq 3 ] || echo {{ .ShortID }}`, `[ '1842' -eq 3 ] || echo '1842'`},
+		{"shell after let", Shell, `let n=1; echo {{ .ShortID }}`, `let n=1; echo '1842'`},
+		{"shell after subscript", Shell, `a[1]=x; echo {{ .ShortID }}`, `a[1]=x; echo '1842'`},
 		{"shell tag value", Shell, `echo {{ .TagValues.host }}`, `echo 'web-01'`},
 
 		// URL: by the part of the URL.
@@ -170,6 +175,16 @@ func TestParseErrors(t *testing.T) {
 		{"inside ${}", Shell, `echo ${x:-{{ .Message }}}`, "template: t:1:13: an interpolation may not stand inside ${...}; assign it first (v={{ ... }}) and use ${v}"},
 		{"inside ${} in double quotes", Shell, `echo "${x:-{{ .Message }}}"`, "template: t:1:14: an interpolation may not stand inside ${...}; assign it first (v={{ ... }}) and use ${v}"},
 		{"after quotes in ${}", Shell, `echo "${x:-"}"}" {{ .Message }}`, "template: t:1:20: an interpolation may not follow quotes or $( inside ${...} (shells disagree on where it ends); assign that value to a variable first"},
+		{"arithmetic", Shell, `echo $(( {{ .ShortID }} + 1 ))`, "template: t:1:12: an interpolation may not stand in arithmetic ((...)), $((...)) or $[...]: bash evaluates it, and a[$(cmd)] runs cmd"},
+		{"arithmetic command", Shell, `(( {{ .ShortID }} > 3 )) && echo hi`, "template: t:1:6: an interpolation may not stand in arithmetic ((...)), $((...)) or $[...]: bash evaluates it, and a[$(cmd)] runs cmd"},
+		{"arithmetic via $()", Shell, `echo $(( $(echo {{ .ShortID }}) ))`, "template: t:1:19: an interpolation may not stand in arithmetic ((...)), $((...)) or $[...]: bash evaluates it, and a[$(cmd)] runs cmd"},
+		{"old arithmetic", Shell, `echo $[ {{ .ShortID }} ]`, "template: t:1:11: an interpolation may not stand in arithmetic ((...)), $((...)) or $[...]: bash evaluates it, and a[$(cmd)] runs cmd"},
+		{"double brackets", Shell, `[[ {{ .ShortID }} -eq 3 ]]`, "template: t:1:6: an interpolation may not stand inside [[ ... ]]: bash evaluates -eq operands as arithmetic, which can run commands; use [ ... ]"},
+		{"double brackets quoted", Shell, `[[ "{{ .Message }}" == x ]]`, "template: t:1:7: an interpolation may not stand inside [[ ... ]]: bash evaluates -eq operands as arithmetic, which can run commands; use [ ... ]"},
+		{"let", Shell, `let n={{ .ShortID }}`, "template: t:1:9: an interpolation may not stand in a let, declare, typeset or local command: arithmetic evaluation can run commands"},
+		{"declare", Shell, `declare -i n={{ .ShortID }}`, "template: t:1:16: an interpolation may not stand in a let, declare, typeset or local command: arithmetic evaluation can run commands"},
+		{"subscript", Shell, `a[{{ .ShortID }}]=1`, "template: t:1:5: an interpolation may not stand inside [...] in a word: bash evaluates an array subscript as arithmetic"},
+		{"quotes in arithmetic", Shell, `echo $(( "1" )) {{ .ShortID }}`, "template: t:1:19: an interpolation may not follow quotes or backquotes inside arithmetic (where it ends cannot be told for sure)"},
 		{"url scheme", URL, `{{ .Details.url }}`, "template: t:1:3: the scheme and host of a URL must be written out (https://host/...); interpolate only the host, path, query or fragment, or use raw"},
 		{"json after backslash", JSON, `{"a": "\{{ .Message }}"}`, "template: t:1:11: an interpolation may not follow a backslash in a JSON string"},
 		{"mode", Mode(9), `x`, "template t: unknown mode 9"},
@@ -240,43 +255,65 @@ var hostile = []string{
 	"",
 	"héllo wörld ☃",
 	"a\r\nb\tc\x01\x7f",
+	"a[$(touch PWNED)]",
+	"x[`touch PWNED`]+1",
 }
 
 // TestShellHostile renders hostile messages into shell commands in every
-// quoting context and runs them with a real /bin/sh in a temporary
-// directory: nothing may run, and the value must arrive byte for byte.
+// quoting context and runs them with a real /bin/sh (and bash, the usual
+// login shell of remote users, when installed) in a temporary directory:
+// nothing may run, and the value must arrive byte for byte.
 func TestShellHostile(t *testing.T) {
-	sh := lookSh(t)
+	shells := []string{lookSh(t)}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
+	}
 	same := func(m string) string { return m }
 	subst := func(m string) string { return strings.TrimRight(m, "\n") } // $(...) drops trailing newlines
 	templates := []struct {
-		text string
-		want func(msg string) string
+		text     string
+		want     func(msg string) string
+		bashOnly bool
 	}{
-		{`printf '%s' {{ .Message }}`, same},
-		{`printf '%s' "{{ .Message }}"`, same},
-		{`printf '%s' 'pre{{ .Message }}'`, func(m string) string { return "pre" + m }},
-		{`printf '%s' "$(printf '%s' {{ .Message }})"`, subst},
-		{`printf '%s' "$(printf '%s' "{{ .Message }}")"`, subst},
-		{`v={{ .Message }}; printf '%s' "$v"`, same},
-		{`v=${HOME:+x}{{ .Message }}; printf '%s' "${v#x}"`, same},
-		{`printf '%s' {{ .Details.missing }}{{ .Message }}`, same},
-		{`{{ if .Message }}printf '%s' {{ .Message }}{{ else }}printf ''{{ end }}`, same},
+		{`printf '%s' {{ .Message }}`, same, false},
+		{`printf '%s' "{{ .Message }}"`, same, false},
+		{`printf '%s' 'pre{{ .Message }}'`, func(m string) string { return "pre" + m }, false},
+		{`printf '%s' "$(printf '%s' {{ .Message }})"`, subst, false},
+		{`printf '%s' "$(printf '%s' "{{ .Message }}")"`, subst, false},
+		{`v={{ .Message }}; printf '%s' "$v"`, same, false},
+		{`v=${HOME:+x}{{ .Message }}; printf '%s' "${v#x}"`, same, false},
+		{`printf '%s' {{ .Details.missing }}{{ .Message }}`, same, false},
+		{`{{ if .Message }}printf '%s' {{ .Message }}{{ else }}printf ''{{ end }}`, same, false},
+		{`[ -n "$HOME" ] && printf '%s' {{ .Message }}`, same, false},
+		{`x=$((1+2)); printf '%s' {{ .Message }}`, same, false},
+		{`[[ -n x ]] && printf '%s' {{ .Message }}`, same, true},
+		{`a[1]=x; printf '%s' {{ .Message }}`, same, true},
 	}
-	for _, tt := range templates {
-		text := tt.text
-		tm, err := ParseTemplate("hostile", text, Shell)
-		if err != nil {
-			t.Fatalf("ParseTemplate(%q): %v", text, err)
+	for _, sh := range shells {
+		for _, tt := range templates {
+			if tt.bashOnly && !strings.HasSuffix(sh, "bash") {
+				continue
+			}
+			testHostile(t, sh, tt.text, tt.want)
 		}
+	}
+}
+
+func testHostile(t *testing.T, sh, text string, want func(string) string) {
+	t.Helper()
+	tm, err := ParseTemplate("hostile", text, Shell)
+	if err != nil {
+		t.Fatalf("ParseTemplate(%q): %v", text, err)
+	}
+	{
 		for _, msg := range hostile {
 			dir := t.TempDir()
 			cmd, err := tm.Render(&alexis.Event{Message: msg}, "")
 			if err != nil {
 				t.Fatalf("Render(%q) with %q: %v", text, msg, err)
 			}
-			if got, want := runSh(t, sh, dir, cmd), tt.want(msg); got != want {
-				t.Errorf("template %q, message %q:\n command %q\n printed %q, want %q", text, msg, cmd, got, want)
+			if got, want := runSh(t, sh, dir, cmd), want(msg); got != want {
+				t.Errorf("%s: template %q, message %q:\n command %q\n printed %q, want %q", sh, text, msg, cmd, got, want)
 			}
 			if _, err := os.Stat(filepath.Join(dir, "PWNED")); err == nil {
 				t.Errorf("template %q, message %q: the command %q created PWNED", text, msg, cmd)

@@ -1,0 +1,347 @@
+package action
+
+import (
+	"errors"
+	"strings"
+)
+
+// shellQuoting follows shell quoting through the literal text of a Shell
+// template, so that each interpolation gets the quoting of where it
+// stands, or is refused where no quoting is safe. It follows POSIX sh and
+// the bash constructs that evaluate text again (arithmetic, [[ ]]), since
+// remote commands usually run under the user's login shell.
+type shellQuoting struct {
+	// stack of open constructs, innermost last; empty means unquoted at
+	// top level:
+	//	s '...'        d "..."        b `...`
+	//	p (...) $(...) v ${...}       c # comment    h here-document (never left)
+	//	A ((...)) $((...)), with a (...) inside    k $[...]
+	//	T [[ ... ]]    L a let, declare, typeset or local command
+	stack string
+	// pend is '\\' or '$' when the text so far ends in an unconsumed
+	// backslash or dollar sign.
+	pend byte
+	// word is wordYes inside a word, where '#' does not start a comment,
+	// wordNo between words, wordUnknown after branches that disagree.
+	word byte
+	// brk is true inside [...] within a word (a bash array subscript).
+	brk bool
+	// bad says why nothing may be interpolated from here on (the tracking
+	// cannot be sure of the quoting any more).
+	bad string
+}
+
+const (
+	wordNo byte = iota
+	wordYes
+	wordUnknown
+)
+
+const (
+	errParamQuotes = "an interpolation may not follow quotes or $( inside ${...} (shells disagree on where it ends); assign that value to a variable first"
+	errArithQuotes = "an interpolation may not follow quotes or backquotes inside arithmetic (where it ends cannot be told for sure)"
+	errCase        = "an interpolation may not follow a case statement inside $(...) or (...); use if, or move the case out"
+	errHashAmbig   = "the branches before this '#' disagree on whether it starts a comment; put a space or a quote between them"
+)
+
+// merge joins states that differ only in whether a word is open.
+func (q shellQuoting) merge(o quoting) quoting {
+	p, ok := o.(shellQuoting)
+	if !ok || p.stack != q.stack || p.pend != q.pend || p.bad != q.bad || p.brk != q.brk {
+		return q
+	}
+	if p.word != q.word {
+		q.word = wordUnknown
+	}
+	return q
+}
+
+func (q shellQuoting) top() byte {
+	if q.stack == "" {
+		return 'u'
+	}
+	return q.stack[len(q.stack)-1]
+}
+
+func (q shellQuoting) push(c byte) shellQuoting { q.stack += string(c); return q }
+func (q shellQuoting) pop() shellQuoting {
+	if q.stack != "" {
+		q.stack = q.stack[:len(q.stack)-1]
+	}
+	return q
+}
+
+// keyword reports whether s starts with the word kw followed by a blank.
+func keyword(s []byte, kw string) bool {
+	return len(s) > len(kw) && string(s[:len(kw)]) == kw && (s[len(kw)] == ' ' || s[len(kw)] == '\t' || s[len(kw)] == '\n')
+}
+
+func (q shellQuoting) text(s []byte) quoting {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		next := byte(0)
+		if i+1 < len(s) {
+			next = s[i+1]
+		}
+		if q.pend == '\\' {
+			q.pend, q.word = 0, wordYes
+			continue
+		}
+		q.pend = 0
+		switch q.top() {
+		case 'h':
+			return q
+		case 'c':
+			if c == '\n' {
+				q, q.word = q.pop(), wordNo
+			}
+		case 's':
+			if c == '\'' {
+				q = q.pop()
+			}
+		case 'b':
+			switch c {
+			case '\\':
+				q.pend = '\\'
+			case '`':
+				q = q.pop()
+			}
+		case 'v':
+			i = q.param(s, i, &q)
+		case 'A', 'a', 'k':
+			i = q.arith(s, i, &q)
+		case 'd':
+			switch c {
+			case '\\':
+				q.pend = '\\'
+			case '"':
+				q = q.pop()
+			case '`':
+				q = q.push('b')
+			case '$':
+				switch next {
+				case '{':
+					q, i = q.push('v'), i+1
+				case '(':
+					if i+2 < len(s) && s[i+2] == '(' {
+						q, i = q.push('A'), i+2
+					} else {
+						q, q.word, i = q.push('p'), wordNo, i+1
+					}
+				case '[':
+					q, i = q.push('k'), i+1
+				case 0:
+					q.pend = '$'
+				}
+			}
+		default: // 'u', 'p', 'T', 'L': unquoted
+			i = q.unquoted(s, i, &q)
+		}
+	}
+	return q
+}
+
+// unquoted advances over s[i] outside quotes and returns the index of the
+// last byte consumed.
+func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
+	c := s[i]
+	next := byte(0)
+	if i+1 < len(s) {
+		next = s[i+1]
+	}
+	atWord := q.word == wordNo
+	switch c {
+	case '\\':
+		q.pend, q.word = '\\', wordYes
+	case '\'':
+		*q = q.push('s')
+		q.word = wordYes
+	case '"':
+		*q = q.push('d')
+		q.word = wordYes
+	case '`':
+		*q = q.push('b')
+		q.word = wordYes
+	case '#':
+		switch q.word {
+		case wordNo:
+			*q = q.push('c')
+		case wordUnknown:
+			q.bad = errHashAmbig
+		}
+		q.word = wordYes
+	case '$':
+		q.word = wordYes
+		switch next {
+		case '{':
+			*q = q.push('v')
+			return i + 1
+		case '(':
+			if i+2 < len(s) && s[i+2] == '(' {
+				*q = q.push('A')
+				return i + 2
+			}
+			*q = q.push('p')
+			q.word = wordNo
+			return i + 1
+		case '[':
+			*q = q.push('k')
+			return i + 1
+		case 0:
+			q.pend = '$'
+		}
+	case '(':
+		if atWord && next == '(' {
+			*q = q.push('A')
+			return i + 1
+		}
+		*q = q.push('p')
+		q.word = wordNo
+	case ')':
+		if q.top() == 'L' {
+			*q = q.pop()
+		}
+		if q.top() == 'p' {
+			*q = q.pop()
+		}
+		q.word = wordYes
+	case '<':
+		if next == '<' {
+			if i+2 < len(s) && s[i+2] == '<' { // <<< here-string: a word follows
+				q.word = wordNo
+				return i + 2
+			}
+			*q = q.push('h')
+		}
+		q.word = wordNo
+	case ';', '&', '|', '\n':
+		if q.top() == 'L' {
+			*q = q.pop()
+		}
+		q.word, q.brk = wordNo, false
+	case ' ', '\t', '>':
+		q.word, q.brk = wordNo, false
+	case '[':
+		if atWord && next == '[' && i+2 < len(s) && (s[i+2] == ' ' || s[i+2] == '\t') {
+			*q = q.push('T')
+			return i + 1
+		}
+		if !atWord {
+			q.brk = true
+		}
+		q.word = wordYes
+	case ']':
+		if atWord && next == ']' && q.top() == 'T' {
+			*q = q.pop()
+			q.word = wordYes
+			return i + 1
+		}
+		q.brk = false
+		q.word = wordYes
+	default:
+		if atWord {
+			switch {
+			case c == 'c' && keyword(s[i:], "case") && strings.ContainsAny(q.stack, "p"):
+				// A case pattern's ")" would look like the end of the
+				// $( or ( it stands in.
+				q.bad = errCase
+			case keyword(s[i:], "let") || keyword(s[i:], "declare") || keyword(s[i:], "typeset") || keyword(s[i:], "local"):
+				*q = q.push('L')
+			}
+		}
+		q.word = wordYes
+	}
+	return i
+}
+
+// param advances over s[i] inside ${...}.
+func (shellQuoting) param(s []byte, i int, q *shellQuoting) int {
+	switch s[i] {
+	case '\\':
+		q.pend = '\\'
+	case '}':
+		*q = q.pop()
+	case '$':
+		if i+1 < len(s) && s[i+1] == '{' {
+			*q = q.push('v')
+			return i + 1
+		}
+		if i+1 < len(s) && s[i+1] == '(' {
+			q.bad = errParamQuotes
+		}
+	case '\'', '"', '`':
+		// Shells disagree on quotes inside ${...}: where it ends cannot be
+		// told for sure.
+		q.bad = errParamQuotes
+	}
+	return i
+}
+
+// arith advances over s[i] inside ((...)), $((...)) or $[...].
+func (shellQuoting) arith(s []byte, i int, q *shellQuoting) int {
+	switch s[i] {
+	case '(':
+		*q = q.push('a')
+	case ')':
+		if q.top() == 'A' && i+1 < len(s) && s[i+1] == ')' {
+			*q = q.pop()
+			return i + 1
+		}
+		*q = q.pop()
+	case '[':
+		if q.top() == 'k' {
+			*q = q.push('k')
+		}
+	case ']':
+		if q.top() == 'k' {
+			*q = q.pop()
+		}
+	case '\'', '"', '`', '\\':
+		q.bad = errArithQuotes
+	}
+	return i
+}
+
+func (q shellQuoting) action(raw bool) (string, quoting, error) {
+	if raw {
+		return "", q, nil
+	}
+	if q.bad != "" {
+		return "", q, errors.New(q.bad)
+	}
+	switch q.pend {
+	case '\\':
+		return "", q, errors.New("an interpolation may not follow a backslash (it would escape the opening quote)")
+	case '$':
+		return "", q, errors.New("an interpolation may not follow a $ (write ${NAME} or move the $)")
+	}
+	// Constructs that evaluate their text again refuse interpolations
+	// anywhere inside, also within quotes or $(...).
+	switch {
+	case strings.ContainsAny(q.stack, "Aak"):
+		return "", q, errors.New("an interpolation may not stand in arithmetic ((...)), $((...)) or $[...]: bash evaluates it, and a[$(cmd)] runs cmd")
+	case strings.ContainsRune(q.stack, 'T'):
+		return "", q, errors.New("an interpolation may not stand inside [[ ... ]]: bash evaluates -eq operands as arithmetic, which can run commands; use [ ... ]")
+	case strings.ContainsRune(q.stack, 'L'):
+		return "", q, errors.New("an interpolation may not stand in a let, declare, typeset or local command: arithmetic evaluation can run commands")
+	}
+	switch q.top() {
+	case 's':
+		return escShellSingle, q, nil
+	case 'd':
+		return escShellDouble, q, nil
+	case 'b':
+		return "", q, errors.New("an interpolation may not stand inside `backquotes`; use $(...)")
+	case 'v':
+		return "", q, errors.New("an interpolation may not stand inside ${...}; assign it first (v={{ ... }}) and use ${v}")
+	case 'c':
+		return "", q, errors.New("an interpolation may not stand in a # comment (a newline in the value would end the comment)")
+	case 'h':
+		return "", q, errors.New("an interpolation may not stand in a here-document (the shell expands $(...) there); pass the value as an argument")
+	}
+	if q.brk {
+		return "", q, errors.New("an interpolation may not stand inside [...] in a word: bash evaluates an array subscript as arithmetic")
+	}
+	q.word = wordYes
+	return escShell, q, nil
+}
