@@ -17,7 +17,7 @@ import (
 // MaxNodes bounds how many nodes one Decoder visits, counting every use of
 // an alias again. It keeps a small document full of aliases to aliases
 // ("billion laughs") from costing unbounded work.
-const MaxNodes = 200_000
+const MaxNodes = 100_000
 
 // SyntaxError is a document that is not well-formed YAML. Line is 0 when the
 // YAML parser did not say where.
@@ -357,6 +357,12 @@ func (d *Decoder) Sequence(n *yaml.Node, path string, fn func(i int, item *yaml.
 // Value decodes any node into plain Go values: string, int, float64, bool,
 // nil, []any and map[string]any, as encoding/json would produce them.
 func (d *Decoder) Value(n *yaml.Node, path string) (any, bool) {
+	return d.value(n, func() string { return path })
+}
+
+// value is Value with the path built only when a problem is reported:
+// building it for every node of a large value costs more than the walk.
+func (d *Decoder) value(n *yaml.Node, path func() string) (any, bool) {
 	n = d.Resolve(n)
 	if n == nil {
 		return nil, false
@@ -365,17 +371,31 @@ func (d *Decoder) Value(n *yaml.Node, path string) (any, bool) {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		ok := true
-		d.Mapping(n, path, nil, func(key string, _, v *yaml.Node) {
-			x, good := d.Value(v, Join(path, key))
+		for i := 0; i+1 < len(n.Content) && !d.exhausted; i += 2 {
+			k := d.Resolve(n.Content[i])
+			if k == nil || k.Kind != yaml.ScalarNode || k.ShortTag() == "!!merge" {
+				d.Errorf(k, path(), "keys must be plain names, not %s", describeKey(k))
+				ok = false
+				continue
+			}
+			if _, dup := m[k.Value]; dup {
+				d.Errorf(k, Join(path(), k.Value), "duplicate key")
+				ok = false
+				continue
+			}
+			x, good := d.value(n.Content[i+1], func() string { return Join(path(), k.Value) })
 			ok = ok && good
-			m[key] = x
-		})
+			m[k.Value] = x
+		}
 		return m, ok
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		ok := true
 		for i, item := range n.Content {
-			x, good := d.Value(item, Index(path, i))
+			if d.exhausted {
+				return l, false
+			}
+			x, good := d.value(item, func() string { return Index(path(), i) })
 			ok = ok && good
 			l = append(l, x)
 		}
@@ -383,29 +403,47 @@ func (d *Decoder) Value(n *yaml.Node, path string) (any, bool) {
 	case yaml.ScalarNode:
 		return d.scalarValue(n, path)
 	}
-	d.Errorf(n, path, "unsupported YAML node")
+	d.Errorf(n, path(), "unsupported YAML node")
 	return nil, false
 }
 
-func (d *Decoder) scalarValue(n *yaml.Node, path string) (any, bool) {
+func describeKey(k *yaml.Node) string {
+	switch {
+	case k == nil:
+		return "nothing"
+	case k.ShortTag() == "!!merge":
+		return "a merge key (<<)"
+	}
+	return Describe(k)
+}
+
+func (d *Decoder) scalarValue(n *yaml.Node, path func() string) (any, bool) {
 	switch n.ShortTag() {
 	case "!!str", "!!timestamp":
 		return n.Value, true
 	case "!!null":
 		return nil, true
 	case "!!bool":
-		return d.Bool(n, path)
+		var b bool
+		if err := n.Decode(&b); err == nil {
+			return b, true
+		}
 	case "!!int":
-		return d.Int(n, path)
+		var i int
+		if err := n.Decode(&i); err == nil {
+			return i, true
+		}
+		d.Errorf(n, path(), "must be a whole number that fits in %d bits, not %s", strconv.IntSize, n.Value)
+		return nil, false
 	case "!!float":
 		var f float64
-		if err := n.Decode(&f); err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			d.Errorf(n, path, "must be a finite number, not %s", n.Value)
-			return nil, false
+		if err := n.Decode(&f); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f, true
 		}
-		return f, true
+		d.Errorf(n, path(), "must be a finite number, not %s", n.Value)
+		return nil, false
 	}
-	d.Errorf(n, path, "unsupported YAML type %s; write a plain string, number or boolean", n.ShortTag())
+	d.Errorf(n, path(), "unsupported YAML type %s; write a plain string, number or boolean", n.ShortTag())
 	return nil, false
 }
 
