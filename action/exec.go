@@ -2,10 +2,12 @@ package action
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,8 +44,8 @@ type Exec struct {
 
 type execParams struct {
 	Program   string            `json:"program"`
-	Args      []string          `json:"args"`
-	Env       map[string]string `json:"env"`
+	Args      []scalar          `json:"args"`
+	Env       map[string]scalar `json:"env"`
 	Dir       string            `json:"dir"`
 	Stdin     string            `json:"stdin"`
 	MaxOutput int               `json:"max_output"`
@@ -66,6 +68,40 @@ func (k *Exec) Spec() alexis.ActionSpec {
 	}
 }
 
+// scalar is a string parameter that also accepts a number or a boolean
+// as YAML writes them unquoted (args: [--port, 8080]).
+type scalar string
+
+func (s *scalar) UnmarshalJSON(b []byte) error {
+	var str string
+	if err := json.Unmarshal(b, &str); err == nil {
+		*s = scalar(str)
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch v.(type) {
+	case float64, bool:
+		*s = scalar(b)
+		return nil
+	}
+	return &json.UnmarshalTypeError{Value: jsonKind(v), Type: reflect.TypeFor[string]()}
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // New decodes and checks a task's parameters.
@@ -86,7 +122,7 @@ func (k *Exec) New(p alexis.Params) (alexis.Action, error) {
 		return nil, &alexis.ParamError{Param: "dir", Err: errors.New("must be written out, not a template")}
 	}
 	for i, s := range ps.Args {
-		t, err := paramTemplate(fmt.Sprintf("args[%d]", i), s, Plain)
+		t, err := paramTemplate(fmt.Sprintf("args[%d]", i), string(s), Plain)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +137,7 @@ func (k *Exec) New(p alexis.Params) (alexis.Action, error) {
 		if !envName.MatchString(name) {
 			return nil, &alexis.ParamError{Param: "env", Err: fmt.Errorf("%q is not a variable name", name)}
 		}
-		t, err := paramTemplate("env."+name, ps.Env[name], Plain)
+		t, err := paramTemplate("env."+name, string(ps.Env[name]), Plain)
 		if err != nil {
 			return nil, err
 		}
