@@ -313,7 +313,11 @@ func toError(err error, src string) error {
 		b.Bind(file.NewSource(src))
 		return &Error{Line: b.Line, Column: b.Column + 1, Msg: b.Message}
 	}
-	return &Error{Line: 1, Column: 1, Msg: err.Error()}
+	msg := err.Error()
+	if msg == "expected bool, but got interface {}" {
+		msg = "expected bool, but got a value of any type (json, json_list and tag give strings: compare them, as in json(\"a.b\") == \"x\")"
+	}
+	return &Error{Line: 1, Column: 1, Msg: msg}
 }
 
 // rewriter turns all_tags(a, b) into has_tag(a) && has_tag(b), any_tag(a,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -165,7 +166,7 @@ func TestCompileErrors(t *testing.T) {
 		{`let tags = ["a"]; "a" in tags`, match.Error{Line: 1, Column: 5, Msg: `cannot redeclare "tags" with let`}},
 		{`json(1) == "x"`, match.Error{Line: 1, Column: 6, Msg: "cannot use int as argument (type string) to call json"}},
 		{`has_tag("a") and tag(tags) == ""`, match.Error{Line: 1, Column: 22, Msg: "cannot use []string as argument (type string) to call tag"}},
-		{`json("a")`, match.Error{Line: 1, Column: 1, Msg: "expected bool, but got interface {}"}},
+		{`json("a")`, match.Error{Line: 1, Column: 1, Msg: `expected bool, but got a value of any type (json, json_list and tag give strings: compare them, as in json("a.b") == "x")`}},
 		{`action == `, match.Error{Line: 1, Column: 10, Msg: "unexpected token EOF"}},
 		{`repeat("a", 2) == "aa"`, match.Error{Line: 1, Column: 1, Msg: "unknown name repeat"}},
 		{strings.Repeat(`has_tag("a") && `, 700) + "true", match.Error{Line: 1, Column: 8012, Msg: "compilation failed: expression exceeds maximum allowed nodes"}},
@@ -349,6 +350,9 @@ func TestIcontains(t *testing.T) {
 // compiled with the rule (an evaluation allocates nothing, whereas compiling
 // a regexp allocates) and that the common helpers do not allocate either.
 func TestNoAllocationPerRule(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not meaningful under the race detector")
+	}
 	sc := match.Prepare(fixtureEvent(t))
 	for _, src := range []string{
 		`message matches "(?i)failure rate (increase|decrease)" && has_tag("app:duplicator")`,
@@ -424,4 +428,37 @@ func FuzzFoldLiteral(f *testing.F) {
 			t.Errorf("%q matches %q = %v, %v; regexp says %v", s, pattern, got, err, want)
 		}
 	})
+}
+
+// TestScopeConcurrentUse evaluates rules on one scope from several
+// goroutines (run with -race): the lazy json cache is guarded.
+func TestScopeConcurrentUse(t *testing.T) {
+	sc := match.Prepare(fixtureEvent(t))
+	var conds []*match.Condition
+	for _, src := range []string{
+		`json("alert.details.State") == "OPEN"`, `json("alert.tinyId") == "4187"`,
+		`"sre-platform" in json_list("alert.responders.#.name")`, `has_tag("app:duplicator")`,
+	} {
+		c, err := match.CompileCondition(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conds = append(conds, c)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				for _, c := range conds {
+					if ok, err := c.Eval(sc); !ok || err != nil {
+						t.Errorf("%s = %v, %v", c, ok, err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
