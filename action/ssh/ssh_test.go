@@ -131,6 +131,9 @@ func TestTimeoutKillsRemoteCommand(t *testing.T) {
 			marker := filepath.Join(dir, "marker"+string(rune('a'+i)))
 			tt.params["command"] = "sleep 0.8; touch " + marker
 			a := f.action(t, tt.params)
+			// Connect first, so that the bound is the command's alone.
+			shared := warm(t, f.kind, f.srv.Addr)
+			defer shared.Close()
 			var (
 				ctx    context.Context
 				cancel context.CancelFunc
@@ -142,7 +145,7 @@ func TestTimeoutKillsRemoteCommand(t *testing.T) {
 				ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
 			}
 			defer cancel()
-			r := run(ctx, a, f.srv.Addr, nil)
+			r := run(ctx, a, f.srv.Addr, shared)
 			if r.Status != alexis.StatusFailure || !r.Retryable || r.ExitCode != -1 {
 				t.Errorf("result %+v, want a retryable failure with exit code -1", sum(r))
 			}
@@ -171,9 +174,11 @@ func TestRemoteTimeout(t *testing.T) {
 	if got, _ := a.Render(&alexis.Event{}, "h"); strings.Contains(got, "timeout") {
 		t.Errorf("Render shows the remote bound: %q", got)
 	}
+	shared := warm(t, f.kind, f.srv.Addr)
+	defer shared.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	r := run(ctx, a, f.srv.Addr, nil)
+	r := run(ctx, a, f.srv.Addr, shared)
 	if r.Status != alexis.StatusFailure || !strings.Contains(r.Error, "remote timeout") {
 		t.Errorf("result %+v %q", sum(r), r.Error)
 	}
@@ -233,6 +238,17 @@ func TestConnectFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// warm opens the connection to target that the returned Shared holds, so
+// a later run on it measures its command only.
+func warm(t testing.TB, k *ssh.Kind, target string) *alexis.Shared {
+	t.Helper()
+	shared := &alexis.Shared{}
+	if r := run(context.Background(), newAction(t, k, alexis.Params{"command": "true"}), target, shared); r.Status != alexis.StatusSuccess {
+		t.Fatalf("warm-up: %+v %s", sum(r), r.Error)
+	}
+	return shared
 }
 
 func writeFile(t testing.TB, path, content string) {

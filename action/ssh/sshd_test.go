@@ -71,14 +71,17 @@ func TestOpenSSHTimeoutKillsRemoteCommand(t *testing.T) {
 	dir := t.TempDir()
 	var wg sync.WaitGroup
 	for _, pty := range []bool{true, false} {
+		// Connect first, so that the bound is the command's alone.
+		shared := warm(t, k, srv.Addr)
+		defer shared.Close()
+		marker := filepath.Join(dir, map[bool]string{true: "pty", false: "nopty"}[pty])
+		a := newAction(t, k, alexis.Params{"command": "sleep 1.5; touch " + marker, "pty": pty})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			marker := filepath.Join(dir, map[bool]string{true: "pty", false: "nopty"}[pty])
-			a := newAction(t, k, alexis.Params{"command": "sleep 1.5; touch " + marker, "pty": pty})
 			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 			defer cancel()
-			r := run(ctx, a, srv.Addr, nil)
+			r := run(ctx, a, srv.Addr, shared)
 			if r.Status != alexis.StatusFailure || !r.Retryable || !strings.Contains(r.Error, "timed out") {
 				t.Errorf("pty=%v: %+v %q, want a retryable time-out", pty, sum(r), r.Error)
 			}

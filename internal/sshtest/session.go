@@ -41,11 +41,15 @@ func (s *Server) session(nch gossh.NewChannel) {
 				req.Reply(false, nil)
 				continue
 			}
-			cmd, done = s.start(ch, p.Command, pty)
+			cmd = s.start(ch, p.Command, pty)
+			// Reply before watching the command: a fast command must not
+			// close the channel ahead of the reply.
 			req.Reply(cmd != nil, nil)
 			if cmd == nil {
 				return
 			}
+			done = make(chan struct{})
+			go s.wait(ch, cmd, done)
 		default:
 			// env, shell, subsystem, signal (OpenSSH ignores it too)...
 			req.Reply(false, nil)
@@ -63,9 +67,9 @@ func (s *Server) session(nch gossh.NewChannel) {
 	}
 }
 
-// start runs command through /bin/sh -c in its own process group, writing
-// its output to ch, and reports the exit status when it ends.
-func (s *Server) start(ch gossh.Channel, command string, pty bool) (*exec.Cmd, chan struct{}) {
+// start starts command through /bin/sh -c in its own process group,
+// writing its output to ch. It returns nil if the command cannot start.
+func (s *Server) start(ch gossh.Channel, command string, pty bool) *exec.Cmd {
 	cmd := exec.Command("/bin/sh", "-c", command)
 	cmd.Env = os.Environ()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -77,28 +81,24 @@ func (s *Server) start(ch gossh.Channel, command string, pty bool) (*exec.Cmd, c
 		cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
 	}
 	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, nil
-	}
-	if err := cmd.Start(); err != nil {
-		s.mu.Unlock()
-		return nil, nil
+	defer s.mu.Unlock()
+	if s.closed || cmd.Start() != nil {
+		return nil
 	}
 	s.procs[cmd] = struct{}{}
-	s.mu.Unlock()
 	s.execs.Add(1)
-	done := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(done)
-		s.mu.Lock()
-		delete(s.procs, cmd)
-		s.mu.Unlock()
-		sendExit(ch, cmd.ProcessState)
-		ch.Close()
-	}()
-	return cmd, done
+	return cmd
+}
+
+// wait reports the exit status of cmd when it ends and closes ch.
+func (s *Server) wait(ch gossh.Channel, cmd *exec.Cmd, done chan struct{}) {
+	cmd.Wait()
+	close(done)
+	s.mu.Lock()
+	delete(s.procs, cmd)
+	s.mu.Unlock()
+	sendExit(ch, cmd.ProcessState)
+	ch.Close()
 }
 
 func sendExit(ch gossh.Channel, ps *os.ProcessState) {
