@@ -177,13 +177,11 @@ func run(prog *vm.Program, src string, sc alexis.Scope) (any, error) {
 	return out, nil
 }
 
-// compile parses, checks, rewrites, optimises and compiles src. want is
-// reflect.Bool for conditions and reflect.Invalid for targets.
-func compile(src string, want reflect.Kind) (*vm.Program, alexis.Requirements, error) {
-	var req alexis.Requirements
-	if strings.TrimSpace(src) == "" {
-		return nil, req, &Error{Line: 1, Column: 1, Msg: "empty expression"}
-	}
+// configs holds expr configurations with the environment's types: making
+// one costs more than compiling a small expression. A configuration is
+// only read while compiling, apart from its type cache, so it can serve
+// one compilation after another.
+var configs = sync.Pool{New: func() any {
 	cfg := conf.CreateNew()
 	cfg.WithEnv(envTypes)
 	cfg.MaxNodes = MaxNodes
@@ -191,6 +189,19 @@ func compile(src string, want reflect.Kind) (*vm.Program, alexis.Requirements, e
 		delete(cfg.Builtins, name)
 		cfg.Disabled[name] = true
 	}
+	return cfg
+}}
+
+// compile parses, checks, rewrites, optimises and compiles src. want is
+// reflect.Bool for conditions and reflect.Invalid for targets.
+func compile(src string, want reflect.Kind) (*vm.Program, alexis.Requirements, error) {
+	var req alexis.Requirements
+	if strings.TrimSpace(src) == "" {
+		return nil, req, &Error{Line: 1, Column: 1, Msg: "empty expression"}
+	}
+	cfg := configs.Get().(*conf.Config)
+	defer configs.Put(cfg)
+	cfg.Expect = reflect.Invalid
 	if want == reflect.Bool {
 		cfg.Expect = reflect.Bool
 	}
@@ -213,9 +224,12 @@ func compile(src string, want reflect.Kind) (*vm.Program, alexis.Requirements, e
 			return nil, req, toError(err, src)
 		}
 	}
-	ast.Walk(&tree.Node, rewriter{})
-	if _, err := checker.Check(tree, cfg); err != nil {
-		return nil, req, toError(err, src)
+	rw := &rewriter{}
+	ast.Walk(&tree.Node, rw)
+	if rw.changed {
+		if _, err := checker.Check(tree, cfg); err != nil {
+			return nil, req, toError(err, src)
+		}
 	}
 	// The requirements are read from the tree as written (after the
 	// rewrite, before the optimiser reshapes it in place).
@@ -325,9 +339,11 @@ func toError(err error, src string) error {
 // the same meaning, evaluated without reflection or allocation. The
 // functions stay in the environment, so calls the rewriter does not see
 // (through $env) still work.
-type rewriter struct{}
+type rewriter struct{ changed bool }
 
-func (rewriter) Visit(node *ast.Node) {
+func (rw *rewriter) Visit(node *ast.Node) {
+	before := *node
+	defer func() { rw.changed = rw.changed || *node != before }()
 	switch n := (*node).(type) {
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
