@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/match"
@@ -103,6 +104,39 @@ func BenchmarkMatch(b *testing.B) {
 			for b.Loop() {
 				eng.Match(ev)
 			}
+		})
+	}
+}
+
+// BenchmarkMatchRatio interleaves the baseline (BenchmarkUnmarshal's
+// decode) and BenchmarkMatch's work in every iteration and reports their
+// ratio, so that both are measured under the same machine load. The
+// issue's targets are ratio ≤ 2 for 1,000 rules and ≤ 5 for 10,000.
+func BenchmarkMatchRatio(b *testing.B) {
+	body := readFile(b, "opsgenie_create_from_dynatrace.json")
+	ev := fixtureEvent(b)
+	quiet := alexis.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, n := range []int{1, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			eng, err := alexis.New(benchRuleSet(b, n), quiet)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var base, work time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				var m map[string]any
+				if err := json.Unmarshal(body, &m); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				eng.Match(ev)
+				work += time.Since(t1)
+				base += t1.Sub(t0)
+			}
+			b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "unmarshal-ns/op")
+			b.ReportMetric(float64(work.Nanoseconds())/float64(b.N), "match-ns/op")
+			b.ReportMetric(float64(work)/float64(base), "ratio")
 		})
 	}
 }
