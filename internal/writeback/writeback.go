@@ -88,7 +88,7 @@ func New(r *alexis.Report, rule *alexis.Rule, attempt int) Data {
 	for i, t := range r.RunsOf(rule.Name) {
 		d.Runs = append(d.Runs, Run{Target: t.Target, Kind: t.Action, Reason: t.Reason, Status: string(t.Status),
 			Command: Redact(t.Command), ExitCode: t.ExitCode, Duration: t.Duration.Round(time.Millisecond),
-			Output: Tail(Redact(strings.TrimRight(t.Output, "\r\n")), OutputTail), Error: Redact(t.Error)})
+			Output: redactTail(t.Output), Error: Redact(t.Error)})
 		if t.Status == alexis.StatusFailure && decider < 0 {
 			decider = i
 		}
@@ -221,26 +221,121 @@ func (c *Cache) Render(text string, d Data) (string, error) {
 	return s, perr
 }
 
-var redactions = []struct {
-	re   *regexp.Regexp
-	repl string
+// keyBlock is a private key block, or its start when the text was cut.
+var keyBlock = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\z)`)
+
+// keyEnd is the end of a private key block.
+var keyEnd = regexp.MustCompile(`-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----`)
+
+const redacted = "[REDACTED PRIVATE KEY]"
+
+// lineRedactions apply within one line. A line is only searched by a
+// pattern when it contains one of the pattern's triggers (ASCII
+// case-insensitive), which keeps Redact near the speed of one pass over
+// the text.
+var lineRedactions = []struct {
+	triggers []string
+	re       *regexp.Regexp
+	repl     string
 }{
-	{regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----(?s:.*?)(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|\z)`), "[REDACTED PRIVATE KEY]"},
-	{regexp.MustCompile(`(?i)\b(authorization|proxy-authorization)(\s*[:=]\s*)[^\r\n]*`), "${1}${2}[REDACTED]"},
-	{regexp.MustCompile(`(?i)\b(bearer|basic|geniekey|api-token|token)(\s+)[A-Za-z0-9._~+/=\-]{6,}`), "${1}${2}[REDACTED]"},
-	{regexp.MustCompile(`(?i)\b([a-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|credentials?))(\s*[:=]\s*|"\s*:\s*")("[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;&]+)`), "${1}${2}[REDACTED]"},
-	{regexp.MustCompile(`\bdt0[a-z][0-9]{2}\.[A-Za-z0-9]+\.[A-Za-z0-9]+`), "[REDACTED]"},
-	{regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+@`), "${1}[REDACTED]@"},
+	{[]string{"authorization"}, regexp.MustCompile(`(?i)\b(authorization|proxy-authorization)(\s*[:=]\s*)[^\r\n]*`), "${1}${2}[REDACTED]"},
+	{[]string{"bearer", "basic", "geniekey", "api-token", "token"},
+		regexp.MustCompile(`(?i)\b(bearer|basic|geniekey|api-token|token)(\s+)[A-Za-z0-9._~+/=\-]{6,}`), "${1}${2}[REDACTED]"},
+	{[]string{"password", "passwd", "pwd", "secret", "token", "api_key", "api-key", "apikey", "access_key", "access-key", "accesskey", "credential"},
+		regexp.MustCompile(`(?i)\b([a-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_\-]?key|access[_\-]?key|credentials?))(\s*[:=]\s*|"\s*:\s*")("[^"\r\n]*"|'[^'\r\n]*'|[^\s"',;&]+)`), "${1}${2}[REDACTED]"},
+	{[]string{"dt0"}, regexp.MustCompile(`\bdt0[a-z][0-9]{2}\.[A-Za-z0-9]+\.[A-Za-z0-9]+`), "[REDACTED]"},
+	{[]string{"://"}, regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://[^\s:/@]+:)[^\s@/]+@`), "${1}[REDACTED]@"},
 }
 
 // Redact hides secrets that commands and their output often carry:
-// password=..., token ..., Authorization headers, private key blocks,
-// Dynatrace tokens, passwords in URLs.
+// password=..., token ..., Authorization headers, private key blocks (also
+// one whose start or end was cut off), Dynatrace tokens, passwords in URLs.
 func Redact(s string) string {
-	for _, r := range redactions {
-		s = r.re.ReplaceAllString(s, r.repl)
+	if strings.Contains(s, "PRIVATE KEY") {
+		// An END before any BEGIN: the output's start was cut off inside a
+		// key; hide everything up to the END.
+		if loc := keyEnd.FindStringIndex(s); loc != nil && !strings.Contains(s[:loc[0]], "-----BEGIN ") {
+			s = redacted + s[loc[1]:]
+		}
+		s = keyBlock.ReplaceAllString(s, redacted)
 	}
-	return s
+	low := asciiLower(s)
+	var b strings.Builder
+	changed := false
+	for start := 0; start < len(s); {
+		end := strings.IndexByte(s[start:], '\n')
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += start + 1
+		}
+		line, lowLine := s[start:end], low[start:end]
+		orig := line
+		for _, r := range lineRedactions {
+			if containsAny(lowLine, r.triggers) {
+				line = r.re.ReplaceAllString(line, r.repl)
+			}
+		}
+		if line != orig && !changed {
+			changed = true
+			b.Grow(len(s))
+			b.WriteString(s[:start])
+		}
+		if changed {
+			b.WriteString(line)
+		}
+		start = end
+	}
+	if !changed {
+		return s
+	}
+	return b.String()
+}
+
+// asciiLower lowercases ASCII letters only, so byte offsets stay the same.
+func asciiLower(s string) string {
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := []byte(s)
+	for ; i < len(b); i++ {
+		if c := b[i]; c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactMargin is how much text before the quoted tail is redacted with
+// it, so that a secret or key block cut by the tail is still recognised.
+const redactMargin = 16 << 10
+
+// redactTail returns the redacted tail of a task's output. Only the tail
+// and a margin before it are redacted: the output may be 64 KiB and the
+// note quotes 2000 characters. A key block whose start falls before the
+// margin is still hidden (Redact treats an END without BEGIN as such).
+func redactTail(out string) string {
+	out = strings.TrimRight(out, "\r\n")
+	if cut := len(out) - OutputTail*utf8.UTFMax - redactMargin; cut > 0 {
+		for cut < len(out) && !utf8.RuneStart(out[cut]) {
+			cut++
+		}
+		out = out[cut:]
+	}
+	return Tail(Redact(out), OutputTail)
 }
 
 // Tail keeps the last max runes of s, marking the cut at the start.

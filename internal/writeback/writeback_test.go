@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/action"
@@ -28,6 +29,10 @@ func TestRedact(t *testing.T) {
 		{"fetch https://deploy:pa55@repo.example.com/x", "fetch https://deploy:[REDACTED]@repo.example.com/x"},
 		{"a\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\nz", "a\n[REDACTED PRIVATE KEY]\nz"},
 		{"cut -----BEGIN RSA PRIVATE KEY-----\nMIIE", "cut [REDACTED PRIVATE KEY]"},
+		{"b3BlbnNzaC1rZXk\nAAAA\n-----END OPENSSH PRIVATE KEY-----\nrestarted", "[REDACTED PRIVATE KEY]\nrestarted"},
+		{"k1 -----BEGIN EC PRIVATE KEY-----\nx\n-----END EC PRIVATE KEY----- k2 -----BEGIN PRIVATE KEY-----\ny\n-----END PRIVATE KEY-----", "k1 [REDACTED PRIVATE KEY] k2 [REDACTED PRIVATE KEY]"},
+		{"AUTHORIZATION=Basic dXNlcjpwYXNz\nnext line", "AUTHORIZATION=[REDACTED]\nnext line"},
+		{"line one\nGENIEKEY 0123456789abcdef\nline three", "line one\nGENIEKEY [REDACTED]\nline three"},
 		{"restarted duplicator.jar (pid 4242), GC 41%", "restarted duplicator.jar (pid 4242), GC 41%"},
 		{"no tokens here", "no tokens here"},
 	}
@@ -172,6 +177,23 @@ func TestParseCatchesFieldsInUntakenBranches(t *testing.T) {
 	for _, bad := range []string{"{{if .Error}}{{.Nope}}{{end}}", "{{if not .Error}}{{.Nope}}{{end}}", "{{range .Runs}}{{.Action}}{{end}}"} {
 		if _, err := Parse("note", bad); err == nil {
 			t.Errorf("Parse(%q) accepted", bad)
+		}
+	}
+}
+
+func TestRedactTailOfLongOutput(t *testing.T) {
+	key := "-----BEGIN OPENSSH PRIVATE KEY-----\n" + strings.Repeat("b3BlbnNzaC1rZXktdjEAAAAA\n", 2000) + "-----END OPENSSH PRIVATE KEY-----\n"
+	tests := []struct{ name, out string }{
+		{"key cut by the margin", strings.Repeat("x", 70000) + key + "done password=hunter2\n"},
+		{"secret in the tail", strings.Repeat("log line\n", 20000) + "token abcdef123456\n"},
+	}
+	for _, tt := range tests {
+		got := redactTail(tt.out)
+		if strings.Contains(got, "b3BlbnNz") || strings.Contains(got, "hunter2") || strings.Contains(got, "abcdef123456") {
+			t.Errorf("%s: secret in %q", tt.name, got[len(got)-200:])
+		}
+		if n := utf8.RuneCountInString(got); n > OutputTail+40 {
+			t.Errorf("%s: %d runes", tt.name, n)
 		}
 	}
 }
