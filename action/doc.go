@@ -62,7 +62,8 @@
 //   - Inside $( ... ), also within "...": as outside quotes.
 //   - Refused when the rule loads, because no quoting is safe there or
 //     the tracking cannot be sure where it stands: inside `...` (write
-//     $(...)); inside ${...} (assign the value to a variable first), and
+//     $(...)); inside $'...', and after \' within it; inside ${...}
+//     (assign the value to a variable first), and
 //     after quotes or $( inside ${...}; in a # comment (a newline in the
 //     value would end it); in a here-document after << (the shell expands
 //     $(...) there); right after a backslash or a $; in bash arithmetic

@@ -13,7 +13,7 @@ import (
 type shellQuoting struct {
 	// stack of open constructs, innermost last; empty means unquoted at
 	// top level:
-	//	s '...'        d "..."        b `...`
+	//	s '...'        d "..."        b `...`        e $'...'
 	//	p (...) $(...) v ${...}       c # comment    h here-document (never left)
 	//	A ((...)) $((...)), with a (...) inside    k $[...]
 	//	T [[ ... ]]    L a let, declare, typeset or local command
@@ -41,6 +41,7 @@ const (
 	errParamQuotes = "an interpolation may not follow quotes or $( inside ${...} (shells disagree on where it ends); assign that value to a variable first"
 	errArithQuotes = "an interpolation may not follow quotes or backquotes inside arithmetic (where it ends cannot be told for sure)"
 	errCase        = "an interpolation may not follow a case statement inside $(...) or (...); use if, or move the case out"
+	errANSIQuote   = "an interpolation may not follow \\' inside $'...' (bash and dash disagree on where it ends)"
 	errHashAmbig   = "the branches before this '#' disagree on whether it starts a comment; put a space or a quote between them"
 )
 
@@ -97,6 +98,17 @@ func (q shellQuoting) text(s []byte) quoting {
 			}
 		case 's':
 			if c == '\'' {
+				q = q.pop()
+			}
+		case 'e':
+			switch {
+			case c == '\\' && next == '\'':
+				// bash reads \' as a quote inside $'...', dash ends the
+				// string there: where it ends cannot be told for sure.
+				q.bad = errANSIQuote
+			case c == '\\':
+				i++ // both shells go on to the next quote
+			case c == '\'':
 				q = q.pop()
 			}
 		case 'b':
@@ -173,6 +185,9 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 	case '$':
 		q.word = wordYes
 		switch next {
+		case '\'':
+			*q = q.push('e')
+			return i + 1
 		case '{':
 			*q = q.push('v')
 			return i + 1
@@ -334,6 +349,8 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 		return "", q, errors.New("an interpolation may not stand inside `backquotes`; use $(...)")
 	case 'v':
 		return "", q, errors.New("an interpolation may not stand inside ${...}; assign it first (v={{ ... }}) and use ${v}")
+	case 'e':
+		return "", q, errors.New("an interpolation may not stand inside $'...' (bash interprets backslashes there); use '...'")
 	case 'c':
 		return "", q, errors.New("an interpolation may not stand in a # comment (a newline in the value would end the comment)")
 	case 'h':

@@ -90,6 +90,7 @@ func TestRender(t *testing.T) {
 		{"shell test", Shell, `[ {{ .ShortID }} -eq 3 ] || echo {{ .ShortID }}`, `[ '1842' -eq 3 ] || echo '1842'`},
 		{"shell after let", Shell, `let n=1; echo {{ .ShortID }}`, `let n=1; echo '1842'`},
 		{"shell after subscript", Shell, `a[1]=x; echo {{ .ShortID }}`, `a[1]=x; echo '1842'`},
+		{"shell after ansi-c", Shell, `echo $'\t\\' {{ .ShortID }}`, `echo $'\t\\' '1842'`},
 		{"shell tag value", Shell, `echo {{ .TagValues.host }}`, `echo 'web-01'`},
 
 		// URL: by the part of the URL.
@@ -185,6 +186,8 @@ func TestParseErrors(t *testing.T) {
 		{"declare", Shell, `declare -i n={{ .ShortID }}`, "template: t:1:16: an interpolation may not stand in a let, declare, typeset or local command: arithmetic evaluation can run commands"},
 		{"subscript", Shell, `a[{{ .ShortID }}]=1`, "template: t:1:5: an interpolation may not stand inside [...] in a word: bash evaluates an array subscript as arithmetic"},
 		{"quotes in arithmetic", Shell, `echo $(( "1" )) {{ .ShortID }}`, "template: t:1:19: an interpolation may not follow quotes or backquotes inside arithmetic (where it ends cannot be told for sure)"},
+		{"ansi-c quotes", Shell, `echo $'a{{ .ShortID }}'`, "template: t:1:11: an interpolation may not stand inside $'...' (bash interprets backslashes there); use '...'"},
+		{"after ansi-c escaped quote", Shell, `echo $'a\'b' {{ .ShortID }}`, "template: t:1:16: an interpolation may not follow \\' inside $'...' (bash and dash disagree on where it ends)"},
 		{"url scheme", URL, `{{ .Details.url }}`, "template: t:1:3: the scheme and host of a URL must be written out (https://host/...); interpolate only the host, path, query or fragment, or use raw"},
 		{"json after backslash", JSON, `{"a": "\{{ .Message }}"}`, "template: t:1:11: an interpolation may not follow a backslash in a JSON string"},
 		{"mode", Mode(9), `x`, "template t: unknown mode 9"},
@@ -288,6 +291,7 @@ func TestShellHostile(t *testing.T) {
 		{`x=$((1+2)); printf '%s' {{ .Message }}`, same, false},
 		{`[[ -n x ]] && printf '%s' {{ .Message }}`, same, true},
 		{`a[1]=x; printf '%s' {{ .Message }}`, same, true},
+		{`printf '%s' $'\x41'{{ .Message }}`, func(m string) string { return "A" + m }, true},
 	}
 	for _, sh := range shells {
 		for _, tt := range templates {
