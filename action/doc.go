@@ -79,11 +79,11 @@
 //     declared integer elsewhere. The value arrives there as one intact
 //     word, and that command then parses it: never pass alert text to such
 //     a command.
+//   - A value containing a NUL byte fails the task: no shell command can
+//     carry one.
 //
 // The tracking follows POSIX sh and these bash constructs; the hostile
 // value tests run every quoting context through dash and bash.
-//   - A value containing a NUL byte fails the task: no shell command can
-//     carry one.
 //
 // For example, with .Message = it's:
 //
