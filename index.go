@@ -124,7 +124,7 @@ func ruleSources(r *Rule) (srcs []Source, all bool) {
 func newRuleCheck(req Requirements) ruleCheck {
 	c := ruleCheck{tags: req.Tags}
 	for _, f := range sortedKeys(req.Equals) {
-		if _, known := eventField(&Event{}, f); known && f != "source" {
+		if isField(f) && f != "source" {
 			c.equals = append(c.equals, [2]string{f, req.Equals[f]})
 		}
 	}
@@ -148,7 +148,7 @@ func ruleKeys(req Requirements) []indexKey {
 		}
 	}
 	for _, f := range sortedKeys(req.Equals) {
-		if _, known := eventField(&Event{}, f); known && f != "source" {
+		if isField(f) && f != "source" {
 			out = append(out, indexKey{kind: 'e', a: f, b: req.Equals[f]})
 		}
 	}
@@ -330,6 +330,13 @@ func (l *lazyTagValues) get() map[string]string {
 		}
 	}
 	return l.m
+}
+
+// isField reports whether name is a field that eventField knows.
+func isField(name string) bool {
+	var zero Event
+	_, ok := eventField(&zero, name)
+	return ok
 }
 
 // eventField returns the normalized field that requirements name, and

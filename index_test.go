@@ -251,3 +251,20 @@ func TestMergeManyLists(t *testing.T) {
 		t.Error(diff)
 	}
 }
+
+// BenchmarkBuildIndex indexes 10,000 rules (what Engine.Swap does on a
+// rule reload).
+func BenchmarkBuildIndex(b *testing.B) {
+	rules := make([]*Rule, 10000)
+	for i := range rules {
+		rules[i] = &Rule{Name: fmt.Sprint(i), Enabled: true, Requires: Requirements{
+			Tags: []string{"Environment:Prod", fmt.Sprintf("app:svc%d", i/5)}, Equals: map[string]string{"action": "Create"}}}
+		if i%3 == 0 {
+			rules[i].Sources = []Source{SourceOpsGenie}
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		buildIndex(rules)
+	}
+}

@@ -239,7 +239,7 @@ func compile(src string, want reflect.Kind) (*vm.Program, alexis.Requirements, e
 	if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
 		return nil, req, toError(err, src)
 	}
-	if err := checkPatterns(tree.Node); err != nil {
+	if err := checkConstants(tree.Node); err != nil {
 		return nil, req, toError(err, src)
 	}
 	prog, err := compiler.Compile(tree, cfg)
@@ -289,29 +289,51 @@ func checkStringArgs(n ast.Node) error {
 	return err
 }
 
-// checkLets refuses `let` declarations of the environment's names: the
-// requirement analysis and the rewriter rely on them meaning the event.
+// checkLets refuses `let` declarations of the environment's names (the
+// requirement analysis and the rewriter rely on them meaning the event)
+// and $env (which would reach the helpers around these checks).
 func checkLets(tree *parser.Tree) error {
 	var err error
 	ast.Find(tree.Node, func(n ast.Node) bool {
-		if d, ok := n.(*ast.VariableDeclaratorNode); ok && reserved(d.Name) && err == nil {
-			err = &file.Error{Location: d.Location(), Message: fmt.Sprintf("cannot redeclare %q with let", d.Name)}
+		if err != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.VariableDeclaratorNode:
+			if reserved(n.Name) {
+				err = &file.Error{Location: n.Location(), Message: fmt.Sprintf("cannot redeclare %q with let", n.Name)}
+			}
+		case *ast.IdentifierNode:
+			if n.Value == "$env" {
+				err = &file.Error{Location: n.Location(), Message: "$env is not available: use the names directly"}
+			}
 		}
 		return false
 	})
 	return err
 }
 
-// checkPatterns refuses `matches` with a pattern that is not a constant
-// string: patterns are compiled once when the rule loads, never per event
-// (and never from attacker-controlled alert text).
-func checkPatterns(n ast.Node) error {
+// checkConstants refuses a `matches` pattern or a json / json_list path
+// that is not a constant string. Patterns are compiled once, when the rule
+// loads, and neither a pattern nor a path ever comes from alert text,
+// which an attacker controls.
+func checkConstants(n ast.Node) error {
 	var err error
 	ast.Find(n, func(n ast.Node) bool {
-		b, ok := n.(*ast.BinaryNode)
-		if ok && b.Operator == "matches" && err == nil {
-			if _, isConst := b.Right.(*ast.StringNode); !isConst {
-				err = &file.Error{Location: b.Location(), Message: "the pattern of matches must be a constant string"}
+		if err != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.BinaryNode:
+			if _, isConst := n.Right.(*ast.StringNode); n.Operator == "matches" && !isConst {
+				err = &file.Error{Location: n.Location(), Message: "the pattern of matches must be a constant string"}
+			}
+		case *ast.CallNode:
+			id, ok := n.Callee.(*ast.IdentifierNode)
+			if ok && (id.Value == "json" || id.Value == "json_list") && len(n.Arguments) == 1 {
+				if _, isConst := n.Arguments[0].(*ast.StringNode); !isConst {
+					err = &file.Error{Location: n.Arguments[0].Location(), Message: "the path of " + id.Value + " must be a constant string"}
+				}
 			}
 		}
 		return false

@@ -86,8 +86,9 @@
 //	json("a\\.b") == "x"                                   is the same as  json(`a\.b`) == "x"
 //	json("ImpactedEntities.#(type==\"HOST\").name")        is the same as  json(`ImpactedEntities.#(type=="HOST").name`)
 //
-// Each path is looked up once per event, whatever the number of rules that
-// use it. json returns a string and json_list a list of strings, but the
+// The path must be a constant string ("alert." + "tinyId" is fine): alert
+// text never chooses what is read. Each path is looked up once per event,
+// whatever the number of rules that use it. json returns a string and json_list a list of strings, but the
 // type checker knows them only as values of any type: compare them
 // (json("alert.priority") == "P1") rather than using them as booleans.
 //
@@ -116,8 +117,8 @@
 // case-insensitive match: message matches "(?i)out of memory". A pattern
 // that is just a case-insensitive literal runs as icontains.
 //
-// The names above cannot be redeclared with let. The builtin repeat is not
-// available.
+// The names above cannot be redeclared with let. The builtin repeat and
+// the variable $env are not available.
 //
 // # Conditions
 //

@@ -63,6 +63,7 @@ func TestConditionOnOpsGenieFixture(t *testing.T) {
 		{`json("alert.responders.0.name") == "sre-platform"`, true},
 		{`json("alert.responders.#") == "1"`, true},
 		{`json("alert.nothing.here") == ""`, true},
+		{`json("alert." + "tinyId") == "4187"`, true}, // constant after folding
 		{`json("integrationType") == "Webhook"`, true},
 		{`"Restart duplicator" in json_list("alert.actions")`, true},
 		{`json_list("alert.teams") == ["4e1b7c2a-9d3f-4a6b-8c5e-2f7a1d9b3c60"]`, true},
@@ -168,6 +169,9 @@ func TestCompileErrors(t *testing.T) {
 		{`has_tag("a") and tag(tags) == ""`, match.Error{Line: 1, Column: 22, Msg: "cannot use []string as argument (type string) to call tag"}},
 		{`json("a")`, match.Error{Line: 1, Column: 1, Msg: `expected bool, but got a value of any type (json, json_list and tag give strings: compare them, as in json("a.b") == "x")`}},
 		{`action == `, match.Error{Line: 1, Column: 10, Msg: "unexpected token EOF"}},
+		{`json(message) == "x"`, match.Error{Line: 1, Column: 6, Msg: "the path of json must be a constant string"}},
+		{`"x" in json_list("alert." + tag("k"))`, match.Error{Line: 1, Column: 27, Msg: "the path of json_list must be a constant string"}},
+		{`$env.json(message) == "x"`, match.Error{Line: 1, Column: 1, Msg: "$env is not available: use the names directly"}},
 		{`repeat("a", 2) == "aa"`, match.Error{Line: 1, Column: 1, Msg: "unknown name repeat"}},
 		{strings.Repeat(`has_tag("a") && `, 700) + "true", match.Error{Line: 1, Column: 8012, Msg: "compilation failed: expression exceeds maximum allowed nodes"}},
 		{`icontains(message)`, match.Error{Line: 1, Column: 1, Msg: "not enough arguments to call icontains"}},
