@@ -36,8 +36,9 @@
 // target, task by task, as the plan orders them; a task that cannot run
 // (an invalid target, a template that fails) appears under errors instead,
 // with the plan's message, and any such error the case does not list makes
-// it fail. Only the rules named under targets and commands are compared
-// there.
+// it fail; so does an expression that fails at run time (the Engine logs
+// it and the rule does not match), listed as "rule expression failed: ...".
+// Only the rules named under targets and commands are compared there.
 //
 // Unknown keys, unknown rule names, unreadable or unparsable payloads are
 // errors of the test file, reported like rule file errors with file, line

@@ -22,5 +22,7 @@ func ExampleRunDir() {
 	// PASS testdata/suite/rules_test.yaml:28: a hostile host name is refused, not run
 	// PASS testdata/suite/rules_test.yaml:42: the dynatrace test notification is acknowledged, not acted on
 	// PASS testdata/suite/rules_test.yaml:48: other opsgenie alerts match nothing
-	// 6 passed, 0 failed; rules no test expects to match: never
+	// PASS testdata/suite/rules_test.yaml:53: a number in the details is compared as a number
+	// PASS testdata/suite/rules_test.yaml:60: an expression that fails at run time does not match, and says why
+	// 8 passed, 0 failed; rules no test expects to match: never
 }

@@ -64,15 +64,21 @@ func (p *fileParser) errorf(n *yaml.Node, path, format string, args ...any) {
 }
 
 func parseFile(file string, rs *alexis.RuleSet, errs *errorList) []*testCase {
-	p := &fileParser{file: file, rs: rs, errs: errs}
-	p.d = yamlpos.NewDecoder(func(line, col int, msg string) {
-		*errs = append(*errs, &rule.Error{File: file, Line: line, Col: col, Msg: p.at + msg})
-	})
 	data, err := readLimited(file)
 	if err != nil {
 		*errs = append(*errs, &rule.Error{File: file, Msg: err.Error()})
 		return nil
 	}
+	return parseData(file, data, rs, errs)
+}
+
+// parseData reads the cases of a test file's content. Payload files are
+// named relative to file.
+func parseData(file string, data []byte, rs *alexis.RuleSet, errs *errorList) []*testCase {
+	p := &fileParser{file: file, rs: rs, errs: errs}
+	p.d = yamlpos.NewDecoder(func(line, col int, msg string) {
+		*errs = append(*errs, &rule.Error{File: file, Line: line, Col: col, Msg: p.at + msg})
+	})
 	root, err := yamlpos.Parse(data)
 	if err != nil {
 		se := err.(*yamlpos.SyntaxError)
@@ -87,6 +93,9 @@ func parseFile(file string, rs *alexis.RuleSet, errs *errorList) []*testCase {
 	found := false
 	p.d.Mapping(root, "", fileKeys, func(_ string, _, v *yaml.Node) {
 		found = true
+		if r := p.d.Resolve(v); r != nil && r.Kind == yaml.SequenceNode && len(r.Content) == 0 {
+			p.errorf(r, "tests", "empty list: write at least one case")
+		}
 		names := map[string]int{}
 		p.d.Sequence(v, "tests", func(i int, item *yaml.Node) {
 			if tc := p.testCase(item, i); tc != nil {

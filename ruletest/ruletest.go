@@ -2,6 +2,7 @@ package ruletest
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,7 +97,8 @@ func RunDir(dir string, reg *alexis.Registry) (*Result, error) {
 
 // Run runs the cases of the given test files against rs.
 func Run(rs *alexis.RuleSet, files ...string) (*Result, error) {
-	eng, err := alexis.New(rs, alexis.WithDryRun(true))
+	warn := &warnings{}
+	eng, err := alexis.New(rs, alexis.WithDryRun(true), alexis.WithLogger(slog.New(warn)))
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +113,7 @@ func Run(rs *alexis.RuleSet, files ...string) (*Result, error) {
 	res := &Result{}
 	expected := map[string]bool{}
 	for _, tc := range cases {
-		res.Cases = append(res.Cases, tc.run(eng))
+		res.Cases = append(res.Cases, tc.run(eng, warn))
 		for _, name := range tc.expect.rules {
 			expected[name] = true
 		}
@@ -136,7 +138,7 @@ type outcome struct {
 
 var outcomeCmp = cmpopts.EquateEmpty()
 
-func (tc *testCase) run(eng *alexis.Engine) Case {
+func (tc *testCase) run(eng *alexis.Engine, warn *warnings) Case {
 	c := Case{File: tc.file, Line: tc.line, Name: tc.name}
 	want := outcome{
 		Ignored:  tc.expect.ignored,
@@ -153,7 +155,11 @@ func (tc *testCase) run(eng *alexis.Engine) Case {
 		if ev.Ignore != "" {
 			got.Ignored = true
 		}
+		warn.take()
 		plan := eng.Plan(ev)
+		for rule, msgs := range warn.take() {
+			got.Errors[rule] = append(got.Errors[rule], msgs...)
+		}
 		for _, m := range plan.Matches {
 			if !seen[m.Rule] {
 				seen[m.Rule] = true

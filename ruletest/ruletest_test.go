@@ -34,6 +34,8 @@ func TestRunDirPasses(t *testing.T) {
 		"a hostile host name is refused, not run",
 		"the dynatrace test notification is acknowledged, not acted on",
 		"other opsgenie alerts match nothing",
+		"a number in the details is compared as a number",
+		"an expression that fails at run time does not match, and says why",
 	}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("cases (-want +got):\n%s", diff)
