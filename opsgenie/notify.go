@@ -57,7 +57,7 @@ type Notifier struct {
 
 	mu       sync.Mutex
 	pending  map[string]*pending
-	attempts map[string]int
+	attempts map[string]*attemptCount
 	closed   bool
 }
 
@@ -126,7 +126,7 @@ func WithAttemptCounter(count func(ctx context.Context, ev *alexis.Event, rule s
 // NewNotifier returns a Notifier writing through w (a *Client).
 func NewNotifier(w AlertWriter, opts ...NotifierOption) *Notifier {
 	n := &Notifier{w: w, log: slog.Default(), investigate: map[string]bool{"Create": true},
-		pending: map[string]*pending{}, attempts: map[string]int{}}
+		pending: map[string]*pending{}, attempts: map[string]*attemptCount{}}
 	for _, o := range opts {
 		o(n)
 	}
@@ -239,11 +239,67 @@ func (n *Notifier) attempt(ctx context.Context, ev *alexis.Event, rule string, d
 	key := ev.ID + "\x00" + rule
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if dry {
-		return n.attempts[key] + 1
+	c := n.attempts[key]
+	if c == nil {
+		c = &attemptCount{}
+		if !dry {
+			n.pruneAttempts()
+			n.attempts[key] = c
+		}
 	}
-	n.attempts[key]++
-	return n.attempts[key]
+	if dry {
+		return c.n + 1
+	}
+	c.n++
+	c.last = time.Now()
+	return c.n
+}
+
+// attemptCount is the in-memory count of one rule's remediations of one alert.
+type attemptCount struct {
+	n    int
+	last time.Time
+}
+
+// Bounds of the in-memory attempt counts: at most maxAttemptKeys alerts ×
+// rules are remembered; when full, those idle for attemptTTL go first,
+// then all but the newest half.
+const (
+	maxAttemptKeys = 10000
+	attemptTTL     = 24 * time.Hour
+)
+
+// pruneAttempts makes room for one more count. n.mu is held.
+func (n *Notifier) pruneAttempts() {
+	if len(n.attempts) < maxAttemptKeys {
+		return
+	}
+	cutoff := time.Now().Add(-attemptTTL)
+	for k, c := range n.attempts {
+		if c.last.Before(cutoff) {
+			delete(n.attempts, k)
+		}
+	}
+	if len(n.attempts) < maxAttemptKeys {
+		return
+	}
+	lasts := make([]time.Time, 0, len(n.attempts))
+	for _, c := range n.attempts {
+		lasts = append(lasts, c.last)
+	}
+	sort.Slice(lasts, func(i, j int) bool { return lasts[i].Before(lasts[j]) })
+	median := lasts[len(lasts)/2]
+	for k, c := range n.attempts {
+		if c.last.Before(median) {
+			delete(n.attempts, k)
+		}
+	}
+	for k := range n.attempts { // equal times: drop any
+		if len(n.attempts) < maxAttemptKeys/2 {
+			break
+		}
+		delete(n.attempts, k)
+	}
 }
 
 func (n *Notifier) scheduleFor(ev *alexis.Event, rule *alexis.Rule) {
