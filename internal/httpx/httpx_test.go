@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -186,3 +187,20 @@ func TestParseBase(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestRetriesAreLoggedWithoutTheKey(t *testing.T) {
+	c, _ := scripted(t, []int{503, 429}, "")
+	var buf strings.Builder
+	c.Log = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c.Component = "opsgenie"
+	if _, err := c.Do(context.Background(), Request{Method: "POST", Path: "/x", Body: map[string]string{"note": "n"}}); err != nil {
+		t.Fatal(err)
+	}
+	logs := buf.String()
+	if strings.Count(logs, "msg=retrying") != 2 || !strings.Contains(logs, "status=503") || !strings.Contains(logs, "component=opsgenie") {
+		t.Errorf("logs:\n%s", logs)
+	}
+	if strings.Contains(logs, "s3cret") {
+		t.Errorf("the key is in the logs:\n%s", logs)
+	}
+}
