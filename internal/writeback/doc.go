@@ -11,6 +11,12 @@
 //	note, err := t.Render(d)
 //
 // Templates are Go text/template over Data, parsed as plain text: a note is
-// not a shell command, so no quoting applies. Rule loaders may call Parse to
-// reject a bad note or comment template when the rule file loads.
+// not a shell command, so no quoting applies. Data holds the action
+// templates' event fields (.ShortID, .TagValues.app, json "path", raw) plus
+// the remediation's (.Rule, .Status, .Attempt, .Kind, .Reason, .ExitCode,
+// .Duration, .Output, .Runs ...), so a note written for either renders.
+// Rule loaders should check note and comment templates with Parse: its
+// errors have package action's form ("template: NAME:LINE:BYTE: unknown
+// field .X (known: ...)"), so it replaces action.ParseTemplate(..., Plain)
+// there without other changes.
 package writeback

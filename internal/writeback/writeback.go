@@ -2,6 +2,7 @@ package writeback
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -147,7 +148,7 @@ func Parse(name, text string) (*Template, error) {
 	// now, in both branches of most conditionals.
 	for _, d := range []Data{full, {}} {
 		if err := t.Execute(discard{}, d); err != nil {
-			return nil, err
+			return nil, friendly(err)
 		}
 	}
 	return &Template{t: t}, nil
@@ -159,6 +160,37 @@ var full = Data{Source: "s", ID: "i", ShortID: "s", Alias: "a", Action: "a", Mes
 	Attempt: 1, Targets: []string{"h"}, Target: "h", Kind: "ssh", Reason: "r", ExitCode: 1, Duration: 1, Output: "o",
 	Error: "e", PlanError: "p",
 	Runs: []Run{{Target: "h", Kind: "ssh", Reason: "r", Status: "success", Command: "c", ExitCode: 1, Duration: 1, Output: "o", Error: "e"}}}
+
+// execErr is text/template's message for a field that does not exist.
+var execErr = regexp.MustCompile(`^(template: .*?:\d+:\d+: )executing ".*?" at <.*?>: can't evaluate field (\w+) in type (\S+)$`)
+
+// friendly rewrites an unknown-field error the way package action words
+// it ("template: note:1:2: unknown field .Hostname (known: ...)"), keeping
+// its position prefix.
+func friendly(err error) error {
+	m := execErr.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	var t reflect.Type
+	switch m[3] {
+	case "writeback.Data":
+		t = reflect.TypeFor[Data]()
+	case "writeback.Run":
+		t = reflect.TypeFor[Run]()
+	case "alexis.Entity":
+		t = reflect.TypeFor[alexis.Entity]()
+	default:
+		return fmt.Errorf("%scannot read field .%s of a %s value", m[1], m[2], m[3])
+	}
+	var names []string
+	for f := range t.Fields() {
+		if f.IsExported() {
+			names = append(names, "."+f.Name)
+		}
+	}
+	return fmt.Errorf("%sunknown field .%s (known: %s)", m[1], m[2], strings.Join(names, " "))
+}
 
 type discard struct{}
 

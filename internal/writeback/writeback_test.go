@@ -197,3 +197,19 @@ func TestRedactTailOfLongOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"failed on {{ .Hostname }}", "template: note:1:13: unknown field .Hostname (known: .Source .ID .ShortID .Alias .Action .Message .Description .Priority .Tags .TagValues .Details .Entities .Rule .RuleDescription .Status .Attempt .Targets .Runs .Target .Kind .Reason .ExitCode .Duration .Output .Error .PlanError)"},
+		{"{{ range .Runs }}{{ .Action }}{{ end }}", "template: note:1:20: unknown field .Action (known: .Target .Kind .Reason .Status .Command .ExitCode .Duration .Output .Error)"},
+		{"{{ range .Entities }}{{ .Host }}{{ end }}", "template: note:1:24: unknown field .Host (known: .Name .ID .Type)"},
+		{"{{ .Rule.Name }}", "template: note:1:8: cannot read field .Name of a string value"},
+		{"{{ if .Target }}done", "template: note:1: unexpected EOF"},
+	}
+	for _, tt := range tests {
+		_, err := Parse("note", tt.text)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Parse(%q):\n got %v\nwant %s", tt.text, err, tt.want)
+		}
+	}
+}
