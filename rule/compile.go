@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	alexis "github.com/alexis-project/alexis"
-	"github.com/alexis-project/alexis/action"
+	"github.com/alexis-project/alexis/internal/writeback"
 	"github.com/alexis-project/alexis/internal/yamlpos"
 	"github.com/alexis-project/alexis/match"
 )
@@ -351,7 +351,7 @@ func (c *compiler) reaction(at ctx, r, d reactionSyntax) alexis.Reaction {
 	tags := r.tags.or(d.tags)
 	for _, v := range []val[string]{note, comment} {
 		if v.set && !v.inherited {
-			if _, err := action.ParseTemplate(v.path, v.v, action.Plain); err != nil {
+			if _, err := writeback.Parse(v.path, v.v); err != nil {
 				c.templateError(at, v.node, v.path, err)
 			}
 		}

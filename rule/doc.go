@@ -117,9 +117,12 @@
 //     secrets come from files or the environment, not from rule files. Keys
 //     ending in _file, _path, _env or _var name where a secret is, and are
 //     allowed.
-//   - on_success, on_failure (mappings, see alexis.Reaction): team, note
-//     and comment (templates, checked at load), escalate (strings), close
-//     and acknowledge (true or false), tags (list of strings).
+//   - on_success, on_failure (mappings, see alexis.Reaction): team,
+//     escalate (strings), note and comment (write-back templates: the
+//     event's fields as in task templates plus .Rule, .Status, .Attempt,
+//     .Targets, .Runs, .Output, .Error...; checked at load; empty gives
+//     the default note), close and acknowledge (true or false), tags (list
+//     of strings).
 //   - escalate_after (duration).
 //   - limits: per_target (whole number ≥ 1; needs window), window
 //     (duration; needs per_target), concurrency (whole number ≥ 1).
