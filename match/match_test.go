@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -465,4 +466,25 @@ func TestScopeConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+func TestEnvNames(t *testing.T) {
+	names := match.EnvNames()
+	for _, want := range []string{"action", "all_tags", "description", "entities", "has_tag", "icontains", "json", "json_list", "lower", "split", "tag", "tag_values", "tags"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("EnvNames lacks %q", want)
+		}
+	}
+	if slices.Contains(names, "repeat") {
+		t.Error("EnvNames lists the disabled builtin repeat")
+	}
+	if !slices.IsSorted(names) {
+		t.Error("EnvNames is not sorted")
+	}
+	// Every name it lists compiles.
+	for _, n := range names {
+		if _, err := match.CompileTargets(n); err != nil && strings.Contains(err.Error(), "unknown name") {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
 }

@@ -1,14 +1,24 @@
 package match
 
-import "sort"
+import (
+	"slices"
 
-// EnvNames returns the names an expression may use, fields and functions,
-// sorted. Package rule uses them to suggest a name for a misspelt one.
+	"github.com/expr-lang/expr/builtin"
+)
+
+// EnvNames returns, sorted, every name an expression can use: the event's
+// fields, the helpers and expr's builtin functions (those not disabled).
+// Rule loaders use it to suggest a name after an "unknown name" error.
 func EnvNames() []string {
-	out := make([]string, 0, len(envTypes))
-	for k := range envTypes {
-		out = append(out, k)
+	names := make([]string, 0, len(envTypes)+len(builtin.Names))
+	for name := range envTypes {
+		names = append(names, name)
 	}
-	sort.Strings(out)
-	return out
+	for _, name := range builtin.Names {
+		if !slices.Contains(disabledBuiltins, name) && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
