@@ -1,0 +1,108 @@
+package action
+
+import (
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	alexis "github.com/alexis-project/alexis"
+)
+
+// shellFragments are pieces of shell text, some with an interpolation in
+// one quoting context or another, that TestShellComposed strings together.
+var shellFragments = []string{
+	`printf '%s' {{ .Message }}; `,
+	`printf '%s' "{{ .Message }}"; `,
+	`printf '%s' 'x{{ .Message }}'; `,
+	`printf '%s' "$(printf '%s' {{ .Message }})"; `,
+	`printf '%s' "$(printf '%s' '{{ .Message }}')"; `,
+	`( printf '%s' {{ .Message }} ); `,
+	`{ printf '%s' {{ .Message }}; }; `,
+	`printf '%s' {{ .Message }} | cat; `,
+	`if true; then printf '%s' {{ .Message }}; fi; `,
+	`for i in 1; do printf '%s' "{{ .Message }}"; done; `,
+	`case a in a) printf '%s' {{ .Message }};; esac; `,
+	`v={{ .Message }}; printf '%s' "$v"; `,
+	`cat <<< {{ .Message }}; `,
+	`x=$((1+2)); `,
+	`[ -n "$HOME" ] && `,
+	`: "${HOME:-/}"; `,
+	`: '#'; `,
+	"true # comment\n",
+	`: "$(echo ')')"; `,
+	`: $'\t'; `,
+	`: ${#HOME}; `,
+	`: "it's"; `,
+	`: 'say "hi"'; `,
+	`: \"; `,
+	`: $( (echo x) ); `,
+	`{{ if .ID }}: 'a'; {{ else }}: "b"; {{ end }}`,
+	`{{ range .Tags }}printf '%s' {{ . }}; {{ end }}`,
+	`{{ with .Details.x }}: {{ . }}; {{ end }}`,
+	// Halves that open or close a context across fragments.
+	`: "a `, `b"; `, `: 'a `, `b'; `, `: "$(echo `, `)"; `, `echo {{ .Message }} `, `: ${x:-`, `}; `,
+	"echo `", "`; ", `x=$(( 1 + `, `)); `, `[[ -n `, ` ]]; `,
+}
+
+// TestShellComposed strings fragments together at random (a fixed seed),
+// and runs every template that parses, with hostile values, through dash
+// and bash in a temporary directory: none may create its file. Templates
+// that are refused are fine; the point is that what is accepted is safe.
+func TestShellComposed(t *testing.T) {
+	shells := []string{lookSh(t)}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
+	}
+	msgs := []string{`x'; touch PWNED #`, `$(touch PWNED)`, "`touch PWNED`", "a\ntouch PWNED\n", `"; touch PWNED; "`, `a[$(touch PWNED)]`, `') ; touch PWNED ; ('`}
+	rng := rand.New(rand.NewPCG(1, 2))
+	accepted := 0
+	for n := 0; n < 50; n++ {
+		var b strings.Builder
+		for k := 1 + rng.IntN(3); k > 0; k-- {
+			b.WriteString(shellFragments[rng.IntN(len(shellFragments))])
+		}
+		b.WriteString("true")
+		text := b.String()
+		tm, err := ParseTemplate("composed", text, Shell)
+		if err != nil {
+			continue
+		}
+		accepted++
+		// One script per template: the rendered command for every value,
+		// one after the other. If a file appears, find the culprit.
+		cmds := make([]string, len(msgs))
+		for i, msg := range msgs {
+			ev := &alexis.Event{ID: "1", Message: msg, Tags: []string{msg, "b"}, Details: map[string]string{"x": msg}}
+			if cmds[i], err = tm.Render(ev, "web-01"); err != nil {
+				t.Fatalf("Render(%q): %v", text, err)
+			}
+		}
+		for _, sh := range shells {
+			if !ranValue(sh, t.TempDir(), strings.Join(cmds, "\n")) {
+				continue
+			}
+			for i, cmd := range cmds {
+				if ranValue(sh, t.TempDir(), cmd) {
+					t.Errorf("%s: template %q with %q ran the value:\n%s", sh, text, msgs[i], cmd)
+				}
+			}
+		}
+	}
+	t.Logf("%d of 50 composed templates accepted", accepted)
+	if accepted < 20 {
+		t.Errorf("only %d of 50 composed templates were accepted; the test proves little", accepted)
+	}
+}
+
+// ranValue runs script with sh in dir and reports whether it created the
+// file PWNED.
+func ranValue(sh, dir, script string) bool {
+	c := exec.Command(sh, "-c", script)
+	c.Dir, c.Env = dir, []string{"PATH=/usr/bin:/bin", "HOME=" + dir}
+	_ = c.Run() // the exit status does not matter here
+	_, err := os.Stat(filepath.Join(dir, "PWNED"))
+	return err == nil
+}
