@@ -25,7 +25,8 @@ const DryRunPrefix = "Autoremediation Dry Run"
 //
 //   - a comment "Autoremediation Attempt N" followed by the rule's reaction
 //     comment template (OnSuccess when every run succeeded, OnFailure
-//     otherwise) or writeback.DefaultNote, with context "Alexis"; N counts
+//     otherwise), else its note template (the same text as the OpsGenie
+//     note), else writeback.DefaultNote, with context "Alexis"; N counts
 //     Alexis' earlier attempt comments on the problem (CountAttempts), so
 //     numbering survives restarts; a dry run writes "Autoremediation Dry
 //     Run" and nothing else;
@@ -132,7 +133,11 @@ func (n *Notifier) Notify(ctx context.Context, r *alexis.Report) error {
 			header = AttemptPrefix + " " + strconv.Itoa(attempts)
 		}
 		d := writeback.New(r, rule, attempts+boolInt(status == alexis.StatusDryRun))
-		text, err := n.comments.Render(react.Comment, d)
+		tmpl := react.Comment
+		if tmpl == "" {
+			tmpl = react.Note // the same content as the OpsGenie note
+		}
+		text, err := n.comments.Render(tmpl, d)
 		fail("rule "+rule.Name+": comment template", err)
 		msg := header + "\n" + text
 		fail("rule "+rule.Name+": comment", n.w.AddComment(ctx, pid, msg, n.context))

@@ -99,6 +99,18 @@ func TestNotifyFailureDoesNotClose(t *testing.T) {
 	}
 }
 
+func TestNotifyCommentFallsBackToNote(t *testing.T) {
+	c, dt := newClient(t)
+	n := dynatrace.NewNotifier(c)
+	rule := &alexis.Rule{Name: "r", OnSuccess: alexis.Reaction{Note: "restarted {{ .Target }} for {{ .ShortID }}"}}
+	if err := n.Notify(context.Background(), reportFor(problemEvent(t), rule, "web-01", alexis.StatusSuccess)); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := dt.Problem(pid); len(p.Comments) != 1 || p.Comments[0].Content != "Autoremediation Attempt 1\nrestarted web-01 for P-240517133" {
+		t.Errorf("comments = %+v", p.Comments)
+	}
+}
+
 func TestNotifyOpsGenieEventFromDynatrace(t *testing.T) {
 	c, dt := newClient(t)
 	n := dynatrace.NewNotifier(c)

@@ -12,4 +12,8 @@
 //
 // Do returns the final response whatever its status; turning a status into a
 // typed error is the vendor package's business.
+//
+// Writes are retried like reads. OpsGenie and Dynatrace refuse a request
+// with 429 or 5xx before acting on it in the usual case; a connection lost
+// after a request was sent can still make a note or comment appear twice.
 package httpx
