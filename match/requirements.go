@@ -1,6 +1,9 @@
 package match
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/alexis-project/alexis"
 	"github.com/expr-lang/expr/ast"
 )
@@ -44,7 +47,7 @@ func conjuncts(n ast.Node, r *alexis.Requirements) {
 			}
 		}
 	case *ast.CallNode:
-		if t, ok := hasTagLiteral(n); ok && !contains(r.Tags, t) {
+		if t, ok := hasTagLiteral(n); ok && !slices.Contains(r.Tags, t) {
 			r.Tags = append(r.Tags, t)
 		}
 	case *ast.VariableDeclaratorNode:
@@ -112,31 +115,8 @@ func setOnce(m map[string]string, k, v string) map[string]string {
 	return m
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // cloneRequirements returns a deep copy, so callers cannot change a
 // compiled Condition.
 func cloneRequirements(r alexis.Requirements) alexis.Requirements {
-	out := alexis.Requirements{Tags: append([]string(nil), r.Tags...)}
-	out.Equals = cloneMap(r.Equals)
-	out.TagValues = cloneMap(r.TagValues)
-	return out
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	return alexis.Requirements{Tags: slices.Clone(r.Tags), Equals: maps.Clone(r.Equals), TagValues: maps.Clone(r.TagValues)}
 }
