@@ -29,8 +29,8 @@ import (
 //   - the reaction's tags, then acknowledge, escalate and close as it says;
 //     with WithConfirm, escalate and close wait for OpsGenie's request
 //     status and fail if OpsGenie did not carry them out;
-//   - when the rule has EscalateAfter and the reaction does not close the
-//     alert: a timer that, that long after, escalates the alert if it is
+//   - when the rule has EscalateAfter and the reaction neither closes nor
+//     escalates the alert: a timer that, that long after, escalates the alert if it is
 //     still open and unacknowledged (to OnFailure.Escalate, else
 //     WithDefaultEscalation).
 //
@@ -196,7 +196,7 @@ func (n *Notifier) Notify(ctx context.Context, r *alexis.Report) error {
 			fail("rule "+rule.Name+": close", n.confirmed(ctx, func() (string, error) {
 				return n.w.Close(ctx, ref, "")
 			}))
-		} else if rule.EscalateAfter > 0 {
+		} else if rule.EscalateAfter > 0 && react.Escalate == "" {
 			n.scheduleFor(ev, rule)
 		}
 	}

@@ -231,6 +231,21 @@ func TestEscalateAfter(t *testing.T) {
 	}
 }
 
+func TestNoDelayedEscalationAfterAnEscalation(t *testing.T) {
+	n, og := newNotifier(t, opsgenie.WithDefaultEscalation("later"))
+	rule := &alexis.Rule{Name: "gc", EscalateAfter: time.Millisecond, OnFailure: alexis.Reaction{Escalate: "now"}}
+	if err := n.Notify(context.Background(), report("Create", map[*alexis.Rule][]alexis.Status{rule: {alexis.StatusFailure}})); err != nil {
+		t.Fatal(err)
+	}
+	if p := n.Pending(); len(p) != 0 {
+		t.Errorf("pending = %+v", p)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if a, _ := og.Alert(alertID); !cmp.Equal(a.Escalations, []string{"now"}) {
+		t.Errorf("escalations = %v", a.Escalations)
+	}
+}
+
 func TestNotifyJoinsErrorsAndKeepsGoing(t *testing.T) {
 	og := fakeopsgenie.New(t, "right")
 	og.AddAlert(fakeopsgenie.Alert{ID: alertID})
