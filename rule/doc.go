@@ -28,7 +28,13 @@
 // package ruletest). Files are read in lexical order of their path relative
 // to the directory, and rules keep the order of their file: this is the
 // order in which the Engine tries them. Rule names are unique across all
-// files. A file holds one YAML document.
+// files. A file holds one YAML document; an empty file holds no rules, but
+// a directory without any rule file is an error (a wrong path, most
+// likely). Symbolic links to files are followed (a Kubernetes ConfigMap
+// mount works: its ..data directory is hidden); links to directories are
+// not. The set's Hash is the sha256 of the files' paths relative to the
+// directory and their contents, in load order: it changes when and only
+// when the rules do, which is what a reload compares.
 //
 // # Format
 //

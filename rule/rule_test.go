@@ -235,9 +235,9 @@ func TestPositions(t *testing.T) {
 
 // TestCRLF checks that Windows line endings change nothing.
 func TestCRLF(t *testing.T) {
-	src := "rules:\r\n  - name: r\r\n    targets: [web-01]\r\n    tasks: [{action: remote, command: uptime}]\r\n    when: |\r\n      has_tag(\"a\") &&\r\n      nope\r\n"
+	src := "rules:\r\n  - name: r\r\n    targets: [web-01]\r\n    tasks: [{action: remote, command: uptime}]\r\n    when: |\r\n      has_tag(\"a\") &&\r\n      bogus\r\n"
 	_, err := rule.Parse("crlf.yaml", []byte(src), testRegistry())
-	want := `crlf.yaml:7:7: rule "r": when: unknown name nope`
+	want := `crlf.yaml:7:7: rule "r": when: unknown name bogus`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
@@ -374,12 +374,12 @@ func TestLoadDirWithoutRules(t *testing.T) {
 }
 
 func TestErrorsAs(t *testing.T) {
-	_, err := rule.Parse("x.yaml", []byte("rules:\n  - name: x\n    when: nope\n    tasks: [{action: call, url: 'http://127.0.0.1/'}]\n"), testRegistry())
+	_, err := rule.Parse("x.yaml", []byte("rules:\n  - name: x\n    when: bogus\n    tasks: [{action: call, url: 'http://127.0.0.1/'}]\n"), testRegistry())
 	var e *rule.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("errors.As(*rule.Error) failed on %v", err)
 	}
-	want := &rule.Error{File: "x.yaml", Line: 3, Col: 11, Rule: "x", Msg: "when: unknown name nope"}
+	want := &rule.Error{File: "x.yaml", Line: 3, Col: 11, Rule: "x", Msg: "when: unknown name bogus"}
 	if diff := cmp.Diff(want, e); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -502,4 +502,26 @@ func writeFile(t *testing.T, dir, name, body string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestLoadDirConfigMapLayout loads a directory laid out as Kubernetes
+// mounts a ConfigMap: the files are symbolic links into a hidden,
+// timestamped directory, which must not be read a second time.
+func TestLoadDirConfigMapLayout(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "..2024_05_17_13_01_30.123/rules.yaml",
+		"rules:\n  - name: cm\n    targets: [web-01]\n    tasks: [{action: remote, command: uptime}]\n")
+	if err := os.Symlink("..2024_05_17_13_01_30.123", filepath.Join(dir, "..data")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := os.Symlink(filepath.Join("..data", "rules.yaml"), filepath.Join(dir, "rules.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rule.LoadDir(dir, testRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Rules) != 1 || rs.Rules[0].Name != "cm" || len(rs.Files) != 1 || filepath.Base(rs.Files[0]) != "rules.yaml" {
+		t.Errorf("got rules %v from %v, want cm from rules.yaml", describe(rs), rs.Files)
+	}
 }

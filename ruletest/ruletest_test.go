@@ -73,11 +73,11 @@ func TestRunDirBadTestFile(t *testing.T) {
 // reports them, before any test runs.
 func TestRunDirBadRules(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(dir+"/r.yaml", []byte("rules:\n  - name: x\n    when: nope\n    tasks: [{action: call, url: 'http://127.0.0.1/'}]\n"), 0o644); err != nil {
+	if err := os.WriteFile(dir+"/r.yaml", []byte("rules:\n  - name: x\n    when: bogus\n    tasks: [{action: call, url: 'http://127.0.0.1/'}]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, err := ruletest.RunDir(dir, kindtest.Registry())
-	want := dir + `/r.yaml:3:11: rule "x": when: unknown name nope`
+	want := dir + `/r.yaml:3:11: rule "x": when: unknown name bogus`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
