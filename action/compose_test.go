@@ -106,3 +106,41 @@ func ranValue(sh, dir, script string) bool {
 	_, err := os.Stat(filepath.Join(dir, "PWNED"))
 	return err == nil
 }
+
+// FuzzShellComposed is TestShellComposed for the fuzzer: the input picks
+// up to six fragments (so only known shell text runs) and the value. Any
+// template that parses must not run the value, in dash or bash.
+func FuzzShellComposed(f *testing.F) {
+	f.Add([]byte{0, 30, 31}, `x'; touch PWNED #`)
+	f.Add([]byte{32, 36, 33}, `$(touch PWNED)`)
+	f.Add([]byte{28, 11, 29}, "`touch PWNED`")
+	f.Add([]byte{40, 3, 41}, `a[$(touch PWNED)]`)
+	shells := []string{lookSh(f)}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
+	}
+	f.Fuzz(func(t *testing.T, picks []byte, msg string) {
+		if len(picks) == 0 || len(picks) > 6 || strings.IndexByte(msg, 0) >= 0 {
+			return
+		}
+		var b strings.Builder
+		for _, p := range picks {
+			b.WriteString(shellFragments[int(p)%len(shellFragments)])
+		}
+		b.WriteString("true")
+		tm, err := ParseTemplate("composed", b.String(), Shell)
+		if err != nil {
+			return
+		}
+		msg += "; touch PWNED"
+		cmd, err := tm.Render(&alexis.Event{ID: "1", Message: msg, Tags: []string{msg}, Details: map[string]string{"x": msg}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range shells {
+			if ranValue(sh, t.TempDir(), cmd) {
+				t.Fatalf("%s: template %q ran the value:\n%s", sh, b.String(), cmd)
+			}
+		}
+	})
+}
