@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -61,4 +62,28 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkParseRatio times Parse and the yaml.Node baseline interleaved,
+// so that both see the same machine load, and reports Parse's cost as a
+// multiple of the baseline (x-yaml) and per rule (ns/rule).
+func BenchmarkParseRatio(b *testing.B) {
+	data := benchFile(100)
+	reg := testRegistry()
+	var base, full time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		var n yaml.Node
+		if err := yaml.Unmarshal(data, &n); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := rule.Parse("bench.yaml", data, reg); err != nil {
+			b.Fatal(err)
+		}
+		base += t1.Sub(t0)
+		full += time.Since(t1)
+	}
+	b.ReportMetric(float64(full)/float64(base), "x-yaml")
+	b.ReportMetric(float64(full.Nanoseconds())/float64(b.N)/100, "ns/rule")
 }
