@@ -13,18 +13,17 @@
 package fakedynatrace
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/alexis-project/alexis/internal/fakeapi"
 )
 
 // Problem is the fake's state of one problem.
@@ -56,38 +55,23 @@ type Event struct {
 	Properties     map[string]string `json:"properties"`
 }
 
-// Call is one request the fake received.
-type Call struct {
-	Method, Path, RawPath string
-	Query                 url.Values
-	Header                http.Header
-	Body                  json.RawMessage
-	// Op: get-problem, add-comment, list-comments, close, ingest.
-	Op     string
-	Status int
-}
+// Call is one request the fake received. Op is one of get-problem,
+// add-comment, list-comments, close, ingest.
+type Call = fakeapi.Call
 
 // Server is the fake Dynatrace environment.
 type Server struct {
+	fakeapi.Recorder
 	URL string
-	srv *httptest.Server
 	tok string
 
 	mu       sync.Mutex
 	problems []*Problem
 	events   []Event
-	calls    []Call
-	issues   []string
-	failures []failure
 	seq      int
 	// PageSize is the most comments per page of a comment list (default 2,
 	// so that tests exercise nextPageKey).
 	PageSize int
-}
-
-type failure struct {
-	status     int
-	retryAfter string
 }
 
 // New starts a fake that accepts the API token token. It stops when the
@@ -95,14 +79,7 @@ type failure struct {
 // contract, unless the test collected the problems with Problems.
 func New(tb testing.TB, token string) *Server {
 	s := &Server{tok: token, PageSize: 2}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.srv.URL
-	tb.Cleanup(func() {
-		s.srv.Close()
-		for _, p := range s.Problems() {
-			tb.Errorf("fakedynatrace: contract violation: %s", p)
-		}
-	})
+	s.URL = fakeapi.Start(tb, "fakedynatrace", &s.Recorder, s.handle).URL
 	return s
 }
 
@@ -141,68 +118,16 @@ func (s *Server) Events() []Event {
 	return append([]Event(nil), s.events...)
 }
 
-// Fail makes the next n requests fail with status, with a Retry-After
-// header when retryAfter is not empty.
-func (s *Server) Fail(n, status int, retryAfter string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.failures = append(s.failures, failure{status, retryAfter})
-	}
-}
-
-// Calls returns the requests received so far.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
-}
-
-// CallsOf returns the calls of one operation.
-func (s *Server) CallsOf(op string) []Call {
-	var out []Call
-	for _, c := range s.Calls() {
-		if c.Op == op {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// Problems returns and clears the contract violations seen so far.
-func (s *Server) Problems() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.issues
-	s.issues = nil
-	return p
-}
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 2<<20))
-	call := Call{Method: r.Method, Path: r.URL.Path, RawPath: r.URL.EscapedPath(), Query: r.URL.Query(),
-		Header: r.Header.Clone(), Body: json.RawMessage(body)}
-	call.Status = s.handle(w, r, &call, body)
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
-}
-
-func (s *Server) handle(w http.ResponseWriter, r *http.Request, call *Call, body []byte) int {
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, call *fakeapi.Call, body []byte) int {
 	if r.Header.Get("Authorization") != "Api-Token "+s.tok {
 		return errReply(w, http.StatusUnauthorized, "Missing authorization parameter.", nil)
 	}
-	s.mu.Lock()
-	if len(s.failures) > 0 {
-		f := s.failures[0]
-		s.failures = s.failures[1:]
-		s.mu.Unlock()
-		if f.retryAfter != "" {
-			w.Header().Set("Retry-After", f.retryAfter)
+	if f, ok := s.NextFailure(); ok {
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
 		}
-		return errReply(w, f.status, http.StatusText(f.status), nil)
+		return errReply(w, f.Status, http.StatusText(f.Status), nil)
 	}
-	s.mu.Unlock()
 	if len(body) > 1<<20 {
 		return s.bad(w, http.StatusRequestEntityTooLarge, "payload over 1 MB")
 	}
@@ -227,6 +152,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, call *Call, body
 		return s.bad(w, http.StatusNotFound, "unknown path %s", r.URL.EscapedPath())
 	}
 	pid, _ := url.PathUnescape(segs[3])
+	call.Identifier = pid
 	switch {
 	case len(segs) == 4 && r.Method == http.MethodGet:
 		call.Op = "get-problem"
@@ -299,7 +225,7 @@ func (s *Server) addComment(w http.ResponseWriter, q url.Values, pid string, bod
 		Message *string `json:"message"`
 		Context *string `json:"context"`
 	}
-	if msg := decode(body, &b); msg != "" {
+	if msg := fakeapi.Decode(body, &b, true); msg != "" {
 		return s.bad(w, http.StatusBadRequest, "add comment: %s", msg)
 	}
 	if b.Message == nil || strings.TrimSpace(*b.Message) == "" {
@@ -384,7 +310,7 @@ func (s *Server) close(w http.ResponseWriter, q url.Values, pid string, body []b
 	var b struct {
 		Message *string `json:"message"`
 	}
-	if msg := decode(body, &b); msg != "" {
+	if msg := fakeapi.Decode(body, &b, true); msg != "" {
 		return s.bad(w, http.StatusBadRequest, "close: %s", msg)
 	}
 	if b.Message == nil {
@@ -423,7 +349,7 @@ func (s *Server) ingest(w http.ResponseWriter, q url.Values, body []byte) int {
 		return st
 	}
 	var ev Event
-	if msg := decode(body, &ev); msg != "" {
+	if msg := fakeapi.Decode(body, &ev, true); msg != "" {
 		return s.bad(w, http.StatusBadRequest, "ingest: %s", msg)
 	}
 	switch {
@@ -478,26 +404,8 @@ func (s *Server) find(pid string) *Problem {
 	return nil
 }
 
-func decode(body []byte, v any) string {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return "body: required"
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return "body: " + err.Error()
-	}
-	if dec.More() {
-		return "body: trailing data"
-	}
-	return ""
-}
-
 func (s *Server) bad(w http.ResponseWriter, status int, format string, args ...any) int {
-	msg := fmt.Sprintf(format, args...)
-	s.mu.Lock()
-	s.issues = append(s.issues, msg)
-	s.mu.Unlock()
+	msg := s.Violation(format, args...)
 	return errReply(w, status, msg, []map[string]string{{"path": "body", "message": msg, "parameterLocation": "PAYLOAD_BODY"}})
 }
 

@@ -1,10 +1,9 @@
 package fakedynatrace
 
 import (
-	"io"
-	"net/http"
-	"strings"
 	"testing"
+
+	"github.com/alexis-project/alexis/internal/fakeapi"
 )
 
 // TestRejectsContractViolations proves the fake can fail a client.
@@ -30,19 +29,9 @@ func TestRejectsContractViolations(t *testing.T) {
 		{"good event", "POST", "/api/v2/events/ingest", "application/json", "Api-Token tok", `{"eventType":"CUSTOM_INFO","title":"t","entitySelector":"entityId(\"HOST-5D7E9A1B3C2F4E68\")"}`, 201},
 	}
 	for _, tt := range tests {
-		req, _ := http.NewRequest(tt.method, s.URL+tt.path, strings.NewReader(tt.body))
-		if tt.ctype != "" {
-			req.Header.Set("Content-Type", tt.ctype)
-		}
-		req.Header.Set("Authorization", tt.auth)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != tt.want {
-			t.Errorf("%s: %d %s, want %d", tt.name, res.StatusCode, b, tt.want)
+		status, b := fakeapi.Send(t, tt.method, s.URL+tt.path, tt.ctype, tt.auth, tt.body)
+		if status != tt.want {
+			t.Errorf("%s: %d %s, want %d", tt.name, status, b, tt.want)
 		}
 	}
 	if n := len(s.Problems()); n != 8 {

@@ -13,12 +13,9 @@
 package fakeopsgenie
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -26,6 +23,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/alexis-project/alexis/internal/fakeapi"
 )
 
 // Alert is the fake's state of one alert.
@@ -41,44 +40,24 @@ type Alert struct {
 	Escalations                []string
 }
 
-// Call is one request the fake received.
-type Call struct {
-	Method string
-	// Path is the decoded path; RawPath keeps the escaping as sent.
-	Path, RawPath string
-	Query         url.Values
-	Header        http.Header
-	Body          json.RawMessage
-	// Op is the operation recognised: notes, tags, details, teams,
-	// responders, escalate, acknowledge, close, get, request-status.
-	Op string
-	// Identifier is the alert identifier in the path, unescaped.
-	Identifier string
-	// Status is what the fake answered.
-	Status int
-}
+// Call is one request the fake received. Op is one of notes, tags,
+// details, teams, responders, escalate, acknowledge, close, get,
+// request-status.
+type Call = fakeapi.Call
 
 // Server is the fake OpsGenie.
 type Server struct {
+	fakeapi.Recorder
 	URL string
-	srv *httptest.Server
 	key string
 
 	mu       sync.Mutex
 	alerts   []*Alert
-	calls    []Call
-	problems []string
-	failures []failure
 	requests map[string]*reqState
 	seq      int
 	// NotProcessedPolls is how many polls of each request status answer
 	// 404 RequestNotProcessed before the outcome (default 1).
 	NotProcessedPolls int
-}
-
-type failure struct {
-	status     int
-	retryAfter string
 }
 
 type reqState struct {
@@ -95,14 +74,7 @@ type reqState struct {
 // unless the test collected the problems with Problems.
 func New(tb testing.TB, key string) *Server {
 	s := &Server{key: key, requests: map[string]*reqState{}, NotProcessedPolls: 1}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	s.URL = s.srv.URL
-	tb.Cleanup(func() {
-		s.srv.Close()
-		for _, p := range s.Problems() {
-			tb.Errorf("fakeopsgenie: contract violation: %s", p)
-		}
-	})
+	s.URL = fakeapi.Start(tb, "fakeopsgenie", &s.Recorder, s.handle).URL
 	return s
 }
 
@@ -149,44 +121,6 @@ func (s *Server) SetStatus(id, status string) {
 			a.Status = status
 		}
 	}
-}
-
-// Fail makes the next n requests fail with status, with a Retry-After
-// header when retryAfter is not empty.
-func (s *Server) Fail(n, status int, retryAfter string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for range n {
-		s.failures = append(s.failures, failure{status, retryAfter})
-	}
-}
-
-// Calls returns the requests received so far.
-func (s *Server) Calls() []Call {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Call(nil), s.calls...)
-}
-
-// CallsOf returns the calls of one operation.
-func (s *Server) CallsOf(op string) []Call {
-	var out []Call
-	for _, c := range s.Calls() {
-		if c.Op == op {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// Problems returns and clears the contract violations seen so far; a test
-// that provokes them on purpose calls it so that cleanup does not fail.
-func (s *Server) Problems() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.problems
-	s.problems = nil
-	return p
 }
 
 // Limits of the Alert API that the fake enforces.
@@ -245,34 +179,18 @@ type (
 	}
 )
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	call := Call{Method: r.Method, Path: r.URL.Path, RawPath: r.URL.EscapedPath(), Query: r.URL.Query(),
-		Header: r.Header.Clone(), Body: json.RawMessage(body)}
-	status := s.handle(w, r, &call, body)
-	call.Status = status
-	s.mu.Lock()
-	s.calls = append(s.calls, call)
-	s.mu.Unlock()
-}
-
 // handle answers one request and returns the status it wrote.
-func (s *Server) handle(w http.ResponseWriter, r *http.Request, call *Call, body []byte) int {
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, call *fakeapi.Call, body []byte) int {
 	if r.Header.Get("Authorization") != "GenieKey "+s.key {
 		return reply(w, http.StatusUnauthorized, map[string]any{"message": "Could not authenticate", "took": 0, "requestId": s.newID()}, nil)
 	}
-	s.mu.Lock()
-	if len(s.failures) > 0 {
-		f := s.failures[0]
-		s.failures = s.failures[1:]
-		s.mu.Unlock()
+	if f, ok := s.NextFailure(); ok {
 		h := http.Header{}
-		if f.retryAfter != "" {
-			h.Set("Retry-After", f.retryAfter)
+		if f.RetryAfter != "" {
+			h.Set("Retry-After", f.RetryAfter)
 		}
-		return reply(w, f.status, map[string]any{"message": http.StatusText(f.status), "took": 0, "requestId": s.newID()}, h)
+		return reply(w, f.Status, map[string]any{"message": http.StatusText(f.Status), "took": 0, "requestId": s.newID()}, h)
 	}
-	s.mu.Unlock()
 
 	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/"), "/")
 	if len(segs) < 3 || segs[0] != "v2" || segs[1] != "alerts" {
@@ -344,7 +262,7 @@ func (s *Server) write(w http.ResponseWriter, op, ident, idType string, body []b
 	switch op {
 	case "notes":
 		var b noteBody
-		problem = decode(body, &b, true)
+		problem = fakeapi.Decode(body, &b, true)
 		if problem == "" && (b.Note == nil || strings.TrimSpace(*b.Note) == "") {
 			problem = "note: required"
 		}
@@ -352,7 +270,7 @@ func (s *Server) write(w http.ResponseWriter, op, ident, idType string, body []b
 		apply = func(a *Alert) { a.Notes = append(a.Notes, *b.Note) }
 	case "tags":
 		var b tagsBody
-		problem = decode(body, &b, true)
+		problem = fakeapi.Decode(body, &b, true)
 		c = &b.common
 		if problem == "" {
 			problem = checkTags(b.Tags)
@@ -366,7 +284,7 @@ func (s *Server) write(w http.ResponseWriter, op, ident, idType string, body []b
 		}
 	case "details":
 		var b detailsBody
-		problem = decode(body, &b, true)
+		problem = fakeapi.Decode(body, &b, true)
 		c = &b.common
 		if problem == "" {
 			problem = checkDetails(b.Details)
@@ -381,7 +299,7 @@ func (s *Server) write(w http.ResponseWriter, op, ident, idType string, body []b
 		}
 	case "teams":
 		var b teamBody
-		problem = decode(body, &b, true)
+		problem = fakeapi.Decode(body, &b, true)
 		c = &b.common
 		if problem == "" && (b.Team == nil || b.Team.ID == "" && b.Team.Name == "") {
 			problem = "team: id or name required"
@@ -389,7 +307,7 @@ func (s *Server) write(w http.ResponseWriter, op, ident, idType string, body []b
 		apply = func(a *Alert) { a.Teams = append(a.Teams, b.Team.Name+b.Team.ID) }
 	case "responders":
 		var b responderBody
-		problem = decode(body, &b, true)
+		problem = fakeapi.Decode(body, &b, true)
 		c = &b.common
 		switch {
 		case problem != "":
@@ -405,7 +323,7 @@ func (s *Server) write(w http.ResponseWriter, op, ident, idType string, body []b
 		}
 	case "escalate":
 		var b escalateBody
-		problem = decode(body, &b, true)
+		problem = fakeapi.Decode(body, &b, true)
 		c = &b.common
 		if problem == "" && (b.Escalation == nil || b.Escalation.ID == "" && b.Escalation.Name == "") {
 			problem = "escalation: id or name required"
@@ -413,7 +331,7 @@ func (s *Server) write(w http.ResponseWriter, op, ident, idType string, body []b
 		apply = func(a *Alert) { a.Escalations = append(a.Escalations, b.Escalation.Name+b.Escalation.ID) }
 	case "acknowledge", "close":
 		var b common
-		problem = decode(body, &b, false)
+		problem = fakeapi.Decode(body, &b, false)
 		c = &b
 		apply = func(a *Alert) {
 			if op == "close" {
@@ -494,25 +412,6 @@ func checkDetails(d map[string]string) string {
 	return ""
 }
 
-// decode reads a JSON object strictly. required says the body must exist.
-func decode(body []byte, v any, required bool) string {
-	if len(bytes.TrimSpace(body)) == 0 {
-		if required {
-			return "body: required"
-		}
-		return ""
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return "body: " + err.Error()
-	}
-	if dec.More() {
-		return "body: trailing data"
-	}
-	return ""
-}
-
 func actionName(op string) string {
 	switch op {
 	case "notes":
@@ -576,10 +475,7 @@ func (s *Server) requestStatus(w http.ResponseWriter, id string) int {
 
 // bad records a contract violation and answers with OpsGenie's error shape.
 func (s *Server) bad(w http.ResponseWriter, status int, format string, args ...any) int {
-	msg := fmt.Sprintf(format, args...)
-	s.mu.Lock()
-	s.problems = append(s.problems, msg)
-	s.mu.Unlock()
+	msg := s.Violation(format, args...)
 	return reply(w, status, map[string]any{"message": msg, "took": 0.001, "requestId": s.newID()}, nil)
 }
 

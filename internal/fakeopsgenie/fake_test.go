@@ -1,10 +1,9 @@
 package fakeopsgenie
 
 import (
-	"io"
-	"net/http"
-	"strings"
 	"testing"
+
+	"github.com/alexis-project/alexis/internal/fakeapi"
 )
 
 // TestRejectsContractViolations proves the fake can fail a client: each
@@ -31,19 +30,9 @@ func TestRejectsContractViolations(t *testing.T) {
 		{"unknown op", "POST", "/v2/alerts/a1/paint", "application/json", "GenieKey k", `{"user":"u","source":"s"}`, 404},
 	}
 	for _, tt := range tests {
-		req, _ := http.NewRequest(tt.method, s.URL+tt.path, strings.NewReader(tt.body))
-		if tt.ctype != "" {
-			req.Header.Set("Content-Type", tt.ctype)
-		}
-		req.Header.Set("Authorization", tt.auth)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != tt.want {
-			t.Errorf("%s: %d %s, want %d", tt.name, res.StatusCode, b, tt.want)
+		status, b := fakeapi.Send(t, tt.method, s.URL+tt.path, tt.ctype, tt.auth, tt.body)
+		if status != tt.want {
+			t.Errorf("%s: %d %s, want %d", tt.name, status, b, tt.want)
 		}
 	}
 	// 401s are answers, not violations; the 422/415/405/404 cases are.
