@@ -26,6 +26,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("rules:\n  - name: x\n    when: |\n      \"\\u00e9\" == 'a'\n"))
 	f.Add([]byte(laughs(4)))
+	f.Add([]byte("x-a: &a [*a]\nrules: []\n"))
 	reg := testRegistry()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := rule.Parse("fuzz.yaml", data, reg)

@@ -14,10 +14,11 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// MaxNodes bounds how many nodes one Decoder visits, counting every use of
-// an alias again. It keeps a small document full of aliases to aliases
-// ("billion laughs") from costing unbounded work.
-const MaxNodes = 100_000
+// MaxNodes bounds the size of a document once its aliases are expanded
+// (every use of an alias counts its node again). It keeps a small document
+// full of aliases to aliases ("billion laughs") from costing unbounded
+// work: Parse refuses such a document before anything walks it.
+const MaxNodes = 250_000
 
 // SyntaxError is a document that is not well-formed YAML. Line is 0 when the
 // YAML parser did not say where.
@@ -57,7 +58,55 @@ func Parse(data []byte) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
-	return doc.Content[0], nil
+	root := doc.Content[0]
+	if err := checkSize(root); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+// checkSize refuses a document whose aliases refer to a node that contains
+// them (its expansion is infinite) or whose expansion exceeds MaxNodes. It
+// visits each node once, remembering the expanded size of each.
+func checkSize(root *yaml.Node) error {
+	const busy = -1
+	sizes := map[*yaml.Node]int{}
+	var cycle *yaml.Node
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if n == nil || cycle != nil {
+			return 0
+		}
+		target := n
+		if n.Kind == yaml.AliasNode {
+			target = n.Alias
+		}
+		switch s, ok := sizes[target]; {
+		case ok && s == busy:
+			cycle = n
+			return 0
+		case ok:
+			return s
+		}
+		if target != n { // the alias node itself
+			return 1 + size(target)
+		}
+		sizes[n] = busy
+		total := 1
+		for _, c := range n.Content {
+			total = min(total+size(c), MaxNodes+1)
+		}
+		sizes[n] = total
+		return total
+	}
+	total := size(root)
+	switch {
+	case cycle != nil:
+		return &SyntaxError{Line: cycle.Line, Msg: "alias *" + cycle.Value + " refers to a node that contains it"}
+	case total > MaxNodes:
+		return &SyntaxError{Msg: fmt.Sprintf("document too large: more than %d nodes once aliases are expanded", MaxNodes)}
+	}
+	return nil
 }
 
 func syntaxError(err error) *SyntaxError {
@@ -114,9 +163,9 @@ func (d *Decoder) Resolve(n *yaml.Node) *yaml.Node {
 		return nil
 	}
 	d.visited++
-	if d.visited > MaxNodes {
+	if d.visited > 4*MaxNodes {
 		d.exhausted = true
-		d.Errorf(n, "", "document too large: more than %d nodes once aliases are expanded", MaxNodes)
+		d.Errorf(n, "", "document too large: more than %d nodes visited", 4*MaxNodes)
 		return nil
 	}
 	return n

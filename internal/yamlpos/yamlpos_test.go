@@ -156,21 +156,43 @@ func TestMappingKnownKeys(t *testing.T) {
 	}
 }
 
-// TestBudget checks that aliases to aliases cannot make a walk unbounded.
-func TestBudget(t *testing.T) {
+// TestAliasBombs checks that Parse refuses documents whose aliases expand
+// beyond MaxNodes or into themselves, before anything walks them.
+func TestAliasBombs(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
 	for i := 1; i <= 8; i++ {
 		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
 			i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
 	}
-	root, err := yamlpos.Parse([]byte(b.String()))
-	if err != nil {
+	tests := []struct{ src, want string }{
+		{b.String(), "document too large: more than 250000 nodes once aliases are expanded"},
+		{"a: &a [x, *a]\n", "line 1: alias *a refers to a node that contains it"},
+		{"a: &a {b: {c: *a}}\n", "line 1: alias *a refers to a node that contains it"},
+		{"a: &a [x, y]\nb: [*a, *a, *a]\n", ""},
+	}
+	for _, tt := range tests {
+		_, err := yamlpos.Parse([]byte(tt.src))
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("Parse(%.40q) = %q, want %q", tt.src, got, tt.want)
+		}
+	}
+}
+
+// TestDecoderBudget checks the second guard: a Decoder handed a cyclic
+// node (not from Parse) stops after a bounded walk and says so once.
+func TestDecoderBudget(t *testing.T) {
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte("&a [x, *a]"), &root); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
 	d := yamlpos.NewDecoder(func(line, col int, msg string) { n++ })
-	d.Value(root, "")
+	d.Value(root.Content[0], "")
 	if !d.Exhausted() || n != 1 {
 		t.Errorf("Exhausted = %v after %d problems; want the budget spent and reported once", d.Exhausted(), n)
 	}
