@@ -2,6 +2,8 @@ package ssh_test
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"os"
@@ -274,5 +276,24 @@ func TestPort(t *testing.T) {
 		if r := run(context.Background(), a, tt.target, nil); r.Status != alexis.StatusSuccess {
 			t.Errorf("target %q, port %d: %+v %s", tt.target, tt.port, sum(r), r.Error)
 		}
+	}
+}
+
+// TestPEMKey: a PKCS#8 PEM key ("BEGIN PRIVATE KEY") works as well as the
+// OpenSSH format the other tests use.
+func TestPEMKey(t *testing.T) {
+	srv := sshtest.Start(t, nil)
+	der, err := x509.MarshalPKCS8PrivateKey(srv.ClientKey.Private)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	writeFile(t, keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})))
+	k := ssh.New(ssh.Config{User: "alexis", KeyFile: keyFile, KnownHostsFile: sshtest.WriteKnownHosts(t, srv)})
+	if err := k.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(context.Background(), newAction(t, k, alexis.Params{"command": "echo pem"}), srv.Addr, nil); r.Status != alexis.StatusSuccess || r.Output != "pem\n" {
+		t.Errorf("%+v %s", sum(r), r.Error)
 	}
 }
