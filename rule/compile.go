@@ -229,7 +229,7 @@ func (c *compiler) task(at ctx, ts *taskSyntax, d *defaultsSyntax, hasTargets bo
 	}
 	t.DelayAfter = ts.delayAfter.v
 	if ts.action.node == nil {
-		c.errorf(at, ts.node, yamlpos.Join(ts.path, "action"), "required: the action type to run (%s)", strings.Join(c.kindNames(), ", "))
+		c.errorf(at, ts.node, yamlpos.Join(ts.path, "action"), "required: the action type to run (%s)", c.knownKinds())
 		return t, false
 	}
 	if !ts.action.set {
@@ -238,7 +238,7 @@ func (c *compiler) task(at ctx, ts *taskSyntax, d *defaultsSyntax, hasTargets bo
 	kind, ok := c.reg.Lookup(ts.action.v)
 	if !ok {
 		names := c.kindNames()
-		c.errorf(at, ts.action.node, ts.action.path, "unknown action type %q%s (known: %s)", ts.action.v, yamlpos.DidYouMean(ts.action.v, names), strings.Join(names, ", "))
+		c.errorf(at, ts.action.node, ts.action.path, "unknown action type %q%s (%s)", ts.action.v, yamlpos.DidYouMean(ts.action.v, names), c.knownKinds())
 		return t, false
 	}
 	spec := kind.Spec()
@@ -334,6 +334,15 @@ func specNames(spec alexis.ActionSpec) []string {
 		out[i] = p.Name
 	}
 	return out
+}
+
+// knownKinds lists the registry's action types for messages.
+func (c *compiler) knownKinds() string {
+	names := c.kindNames()
+	if len(names) == 0 {
+		return "no action types are registered"
+	}
+	return "known: " + strings.Join(names, ", ")
 }
 
 func (c *compiler) kindNames() []string {

@@ -525,3 +525,11 @@ func TestLoadDirConfigMapLayout(t *testing.T) {
 		t.Errorf("got rules %v from %v, want cm from rules.yaml", describe(rs), rs.Files)
 	}
 }
+
+func TestNilRegistry(t *testing.T) {
+	_, err := rule.Parse("n.yaml", []byte("rules:\n  - name: n\n    tasks: [{action: http, url: 'http://127.0.0.1/'}]\n"), nil)
+	want := `n.yaml:3:21: rule "n": tasks[0].action: unknown action type "http" (no action types are registered)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
