@@ -528,7 +528,7 @@ func TestLoadDirConfigMapLayout(t *testing.T) {
 
 func TestNilRegistry(t *testing.T) {
 	_, err := rule.Parse("n.yaml", []byte("rules:\n  - name: n\n    tasks: [{action: http, url: 'http://127.0.0.1/'}]\n"), nil)
-	want := `n.yaml:3:21: rule "n": tasks[0].action: unknown action type "http" (no action types are registered)`
+	want := `n.yaml:3:22: rule "n": tasks[0].action: unknown action type "http" (no action types are registered)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
