@@ -3,6 +3,7 @@ package opsgenie_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +51,7 @@ func newNotifier(t *testing.T, opts ...opsgenie.NotifierOption) (*opsgenie.Notif
 	t.Helper()
 	c, og := newClient(t)
 	og.NotProcessedPolls = 0
+	opts = append([]opsgenie.NotifierOption{opsgenie.WithNotifyLogger(slog.New(slog.DiscardHandler))}, opts...)
 	n := opsgenie.NewNotifier(c, opts...)
 	t.Cleanup(func() { n.Close() })
 	return n, og
@@ -152,6 +154,28 @@ func TestNotifyLeavesOtherEventsAlone(t *testing.T) {
 	}
 }
 
+func TestNotifyDynatraceEventByAlias(t *testing.T) {
+	n, og := newNotifier(t, opsgenie.WithDynatraceAlias(true), opsgenie.WithDefaultEscalation("ops_escalation"))
+	rule := &alexis.Rule{Name: "x", EscalateAfter: 20 * time.Millisecond}
+	r := report("OPEN", map[*alexis.Rule][]alexis.Status{rule: {alexis.StatusSuccess}})
+	r.Event.Source, r.Event.ID = alexis.SourceDynatrace, alias
+	if err := n.Notify(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for len(og.CallsOf("escalate")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, c := range og.Calls() {
+		if c.Op != "request-status" && (c.Query.Get("identifierType") != "alias" || c.Identifier != alias) {
+			t.Errorf("%s addressed %s %s", c.Op, c.Query.Get("identifierType"), c.Identifier)
+		}
+	}
+	if a, _ := og.Alert(alertID); len(a.Notes) != 2 || !strings.Contains(a.Notes[1], "still open") || !cmp.Equal(a.Escalations, []string{"ops_escalation"}) {
+		t.Errorf("alert = %+v", a)
+	}
+}
+
 func TestNotifyDryRunOnlyNotes(t *testing.T) {
 	n, og := newNotifier(t, opsgenie.WithRemediationTeam("ops_remediation"))
 	rule := &alexis.Rule{Name: "gc", OnSuccess: alexis.Reaction{Close: true, Team: "t"}, EscalateAfter: time.Millisecond}
@@ -250,7 +274,7 @@ func TestNotifyJoinsErrorsAndKeepsGoing(t *testing.T) {
 	og := fakeopsgenie.New(t, "right")
 	og.AddAlert(fakeopsgenie.Alert{ID: alertID})
 	c, _ := opsgenie.NewClient("wrong", opsgenie.WithBaseURL(og.URL))
-	n := opsgenie.NewNotifier(c, opsgenie.WithRemediationTeam("r"))
+	n := opsgenie.NewNotifier(c, opsgenie.WithRemediationTeam("r"), opsgenie.WithNotifyLogger(slog.New(slog.DiscardHandler)))
 	defer n.Close()
 	rule := &alexis.Rule{Name: "gc", OnSuccess: alexis.Reaction{Close: true}}
 	err := n.Notify(context.Background(), report("Create", map[*alexis.Rule][]alexis.Status{rule: {alexis.StatusSuccess}}))
