@@ -3,15 +3,13 @@ package rule_test
 import (
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	alexis "github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/internal/golden"
 	"github.com/alexis-project/alexis/rule"
 )
 
@@ -33,7 +31,7 @@ func TestGoldenBad(t *testing.T) {
 			if code := alexis.ErrorCode(err); code != alexis.EINVALID {
 				t.Errorf("ErrorCode = %q, want %q", code, alexis.EINVALID)
 			}
-			golden(t, strings.TrimSuffix(f, ".yaml")+".err", err.Error()+"\n")
+			golden.Check(t, strings.TrimSuffix(f, ".yaml")+".err", err.Error()+"\n", *update)
 		})
 	}
 }
@@ -60,24 +58,8 @@ func TestGoldenGood(t *testing.T) {
 			if err := enc.Encode(describe(rs)); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, strings.TrimSuffix(f, filepath.Ext(f))+".golden", b.String())
+			golden.Check(t, strings.TrimSuffix(f, filepath.Ext(f))+".golden", b.String(), *update)
 		})
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/alexis-project/alexis/internal/golden"
 	"github.com/alexis-project/alexis/internal/kindtest"
 	"github.com/alexis-project/alexis/rule"
 	"github.com/alexis-project/alexis/ruletest"
@@ -55,7 +56,7 @@ func TestRunDirFails(t *testing.T) {
 	if res.Passed() || len(res.Failed()) != len(res.Cases)-1 {
 		t.Errorf("want every case but one to fail:\n%s", res)
 	}
-	golden(t, "testdata/failing.out", res.String())
+	golden.Check(t, "testdata/failing.out", res.String(), *update)
 }
 
 // TestRunDirBadTestFile checks that mistakes in test files are reported
@@ -66,7 +67,7 @@ func TestRunDirBadTestFile(t *testing.T) {
 	if !errors.As(err, &errs) {
 		t.Fatalf("got %v, %v; want rule.Errors", res, err)
 	}
-	golden(t, "testdata/badtests.err", err.Error()+"\n")
+	golden.Check(t, "testdata/badtests.err", err.Error()+"\n", *update)
 }
 
 // TestRunDirBadRules checks that invalid rules are reported as rule.Load
@@ -80,21 +81,5 @@ func TestRunDirBadRules(t *testing.T) {
 	want := dir + `/r.yaml:3:11: rule "x": when: unknown name bogus`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
-	}
-}
-
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 	}
 }
