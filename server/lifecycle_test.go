@@ -240,6 +240,7 @@ func TestReadyzReportsUnwritableStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := start(t, cfg, staticLoader(ruleSet(&recorder{}, 0, "h1")), server.WithStore(db))
+	eventually(t, "ready", func() bool { return do(t, "GET", ts.url+"/readyz", nil).status == 200 })
 	db.Close() // the store fails from now on
 	r := do(t, "GET", ts.url+"/readyz", nil)
 	var ready server.Readiness

@@ -243,6 +243,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.httpLog.Handler(), slog.LevelWarn)}
 	if err := s.recover(ctx); err != nil {
+		ln.Close()
 		s.serving.Store(false)
 		return fmt.Errorf("server: %w", err)
 	}

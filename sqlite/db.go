@@ -19,26 +19,21 @@ import (
 // DB is the Alexis store: the durable event queue, the task journal and the
 // execution history, in one SQLite file. It is safe for concurrent use.
 //
-// It holds three connection pools to the same file:
-//   - intake: one connection, synchronous=FULL, used by the group committer
-//     and by BeginTask: what it commits survives a power loss;
-//   - work: one connection, synchronous=NORMAL, for claims, results and
-//     history rows: in WAL mode these survive a crash of the process (the
-//     data is in the OS page cache) and may lose the last commits on a
-//     power loss, which costs a repeated claim, never a repeated action
-//     (see BeginTask);
-//   - read: several read-only connections for queries.
+// Every write (intake, claims, results, the journal) goes through one
+// goroutine that batches concurrent writes into one transaction (group
+// commit) on one connection with synchronous=FULL: each write is durable,
+// across a power loss too, when its method returns. Queries use a pool of
+// read-only connections, which WAL mode lets run beside the writer.
 type DB struct {
 	path   string
-	intake *sql.DB
-	work   *sql.DB
+	writer *sql.DB
 	read   *sql.DB
 	log    *slog.Logger
 	now    func() time.Time
 
 	window   time.Duration
 	maxBatch int
-	in       chan *intakeReq
+	in       chan *op
 	wake     chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
@@ -57,9 +52,9 @@ func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now
 
 // WithBatch sets how the group committer batches intake writes: it commits
 // at most max events per transaction, and after taking what is already
-// waiting it waits up to window for more (0: commit at once; concurrent
-// requests still share a commit because they queue up while the previous
-// commit syncs). Defaults: window 0, max 256.
+// waiting it waits up to window for more, but only while the previous
+// commit held more than one request (under load); a lone request is
+// committed at once. 0 never waits. Defaults: window 1ms, max 256.
 func WithBatch(window time.Duration, max int) Option {
 	return func(db *DB) {
 		db.window = window
@@ -72,8 +67,8 @@ func WithBatch(window time.Duration, max int) Option {
 // Open opens (creating if needed) the store at path and starts its group
 // committer. Close it when done.
 func Open(path string, opts ...Option) (*DB, error) {
-	db := &DB{path: path, log: slog.Default(), now: time.Now, maxBatch: 256,
-		in: make(chan *intakeReq, 1024), wake: make(chan struct{}, 1),
+	db := &DB{path: path, log: slog.Default(), now: time.Now, maxBatch: 256, window: time.Millisecond,
+		in: make(chan *op, 1024), wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
 		o(db)
@@ -85,20 +80,15 @@ func Open(path string, opts ...Option) (*DB, error) {
 		}
 	}
 	var err error
-	if db.intake, err = openPool(path, "FULL", 1, false); err != nil {
+	if db.writer, err = openPool(path, "FULL", 1, false); err != nil {
 		return nil, err
 	}
-	if err := migrate(db.intake); err != nil {
-		db.intake.Close()
+	if err := migrate(db.writer); err != nil {
+		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
-	if db.work, err = openPool(path, "NORMAL", 1, false); err != nil {
-		db.intake.Close()
-		return nil, err
-	}
-	if db.read, err = openPool(path, "NORMAL", 4, true); err != nil {
-		db.intake.Close()
-		db.work.Close()
+	if db.read, err = openPool(path, "FULL", 4, true); err != nil {
+		db.writer.Close()
 		return nil, err
 	}
 	go db.commitLoop()
@@ -194,7 +184,7 @@ func (db *DB) Close() error {
 	}
 	db.mu.Unlock()
 	<-db.done
-	return errors.Join(db.read.Close(), db.work.Close(), db.intake.Close())
+	return errors.Join(db.read.Close(), db.writer.Close())
 }
 
 // Wake returns a channel that receives a value after new events were
@@ -211,13 +201,10 @@ func (db *DB) signal() {
 
 // Ping checks that the store is writable by updating a heartbeat row.
 func (db *DB) Ping(ctx context.Context) error {
-	_, err := db.work.ExecContext(ctx,
+	_, err := db.exec(ctx, "store not writable",
 		`INSERT INTO meta(k, v) VALUES('heartbeat', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`,
 		db.now().UTC().Format(time.RFC3339Nano))
-	if err != nil {
-		return internal("store not writable", err)
-	}
-	return nil
+	return err
 }
 
 func internal(msg string, err error) error {

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func open(t *testing.T, opts ...sqlite.Option) (*sqlite.DB, string) {
+func open(t testing.TB, opts ...sqlite.Option) (*sqlite.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "alexis.db")
 	db, err := sqlite.Open(path, opts...)
@@ -111,17 +111,15 @@ func TestRecoverAndJournal(t *testing.T) {
 	}
 	q, _ := db.Claim(ctx)
 	start := time.Date(2026, 11, 29, 10, 0, 1, 0, time.UTC)
-	ts := func(task int) sqlite.TaskStart {
-		return sqlite.TaskStart{EventID: q.ID, Rule: "disk", Task: task, Target: "web-01", Action: "ssh", Reason: "clean", Command: "rm /tmp/x", Started: start}
-	}
-	id0, prior, err := db.BeginTask(ctx, ts(0))
+	ts := alexis.TaskRun{Rule: "disk", Target: "web-01", Action: "ssh", Reason: "clean", Command: "rm /tmp/x", Result: alexis.Result{Started: start}}
+	id0, prior, err := db.BeginTask(ctx, q.ID, 0, ts)
 	if err != nil || prior != nil {
 		t.Fatalf("begin 0: %v %v", prior, err)
 	}
 	if err := db.EndTask(ctx, id0, alexis.Result{Status: alexis.StatusSuccess, Started: start, Duration: 2 * time.Second, Output: "ok"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := db.BeginTask(ctx, ts(1)); err != nil { // task 1 "crashes" while running
+	if _, _, err := db.BeginTask(ctx, q.ID, 1, ts); err != nil { // task 1 "crashes" while running
 		t.Fatal(err)
 	}
 	db.Close()
@@ -138,11 +136,11 @@ func TestRecoverAndJournal(t *testing.T) {
 	if q2 == nil || q2.ID != q.ID || q2.Attempts != 2 {
 		t.Fatalf("reclaim = %+v", q2)
 	}
-	_, prior, err = db2.BeginTask(ctx, ts(0))
+	_, prior, err = db2.BeginTask(ctx, q.ID, 0, ts)
 	if err != nil || prior == nil || prior.Status != alexis.StatusSuccess || prior.Output != "ok" || prior.Duration != 2*time.Second {
 		t.Fatalf("finished task replay = %+v, %v", prior, err)
 	}
-	_, prior, err = db2.BeginTask(ctx, ts(1))
+	_, prior, err = db2.BeginTask(ctx, q.ID, 1, ts)
 	if err != nil || prior == nil || prior.Status != alexis.StatusFailure || prior.Error != sqlite.Interrupted {
 		t.Fatalf("interrupted task replay = %+v, %v", prior, err)
 	}

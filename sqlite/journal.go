@@ -9,64 +9,64 @@ import (
 	"github.com/alexis-project/alexis"
 )
 
-// TaskStart identifies one task of one rule on one target for one event:
-// the unit that must never run twice.
-type TaskStart struct {
-	EventID int64
-	Rule    string
-	Task    int // index of the task in the rule
-	Target  string
-	Action  string
-	Reason  string
-	Command string
-	Started time.Time
-}
-
 // Interrupted is the error recorded for a task that was running when the
 // process stopped. Such a task is not run again: Alexis cannot know how far
 // it got, and remediation commands are not assumed idempotent.
 const Interrupted = "interrupted: alexis stopped while this task was running; not run again"
 
-// BeginTask records, durably (synchronous=FULL), that a task is about to
-// run, and returns the new execution's ID. If the task was already begun
-// for this event, nothing is recorded and prior holds its outcome: the
-// result it finished with, or, if it never finished (the process died while
-// it ran), a failure saying Interrupted. The caller must then not run it.
-func (db *DB) BeginTask(ctx context.Context, t TaskStart) (id int64, prior *alexis.Result, err error) {
-	err = db.intake.QueryRowContext(ctx, insertExecution+` ON CONFLICT(event_id, rule, task_idx, target) WHERE task_idx >= 0 DO NOTHING RETURNING id`,
-		t.EventID, t.Rule, t.Task, t.Target, t.Action, t.Reason, t.Command, "running", 0, ns(t.Started), 0, "", "").Scan(&id)
-	if err == nil {
-		return id, nil, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, internal("journal task", err)
-	}
-	var (
-		r       alexis.Result
-		status  string
-		started int64
-		dur     int64
-	)
-	err = db.work.QueryRowContext(ctx, `SELECT id, status, exit_code, started, duration, output, error FROM executions
-		WHERE event_id = ? AND rule = ? AND task_idx = ? AND target = ?`, t.EventID, t.Rule, t.Task, t.Target).
-		Scan(&id, &status, &r.ExitCode, &started, &dur, &r.Output, &r.Error)
-	if err != nil {
-		return 0, nil, internal("read journal", err)
-	}
-	r.Status, r.Started, r.Duration = alexis.Status(status), fromNS(started), time.Duration(dur)
-	if status == "running" {
-		r = alexis.Result{Status: alexis.StatusFailure, ExitCode: -1, Started: fromNS(started), Error: Interrupted}
-		if err := db.EndTask(ctx, id, r); err != nil {
-			return 0, nil, err
+// BeginTask records, durably (synchronous=FULL), that task number task of
+// rule t.Rule is about to run on t.Target for event eventID (t's Action,
+// Reason, Command and Started are recorded too), and returns the new
+// execution's ID. If that task was already begun for this event, nothing
+// is recorded and prior holds its outcome: the result it finished with, or,
+// if it never finished (the process died while it ran), a failure saying
+// Interrupted. The caller must then not run it: this is what keeps an
+// action from running twice when an event is handled again after a crash.
+func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.TaskRun) (id int64, prior *alexis.Result, err error) {
+	err = db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx, _ *op) error {
+		prior = nil
+		err := tx.QueryRowContext(ctx, insertExecution+` ON CONFLICT(event_id, rule, task_idx, target) WHERE task_idx >= 0 DO NOTHING RETURNING id`,
+			eventID, t.Rule, task, t.Target, t.Action, t.Reason, t.Command, "running", 0, ns(t.Started), 0, "", "").Scan(&id)
+		if err == nil {
+			return nil
 		}
-	}
-	return id, &r, nil
+		if !errors.Is(err, sql.ErrNoRows) {
+			return internal("journal task", err)
+		}
+		var (
+			r       alexis.Result
+			status  string
+			started int64
+			dur     int64
+		)
+		err = tx.QueryRowContext(ctx, `SELECT id, status, exit_code, started, duration, output, error FROM executions
+			WHERE event_id = ? AND rule = ? AND task_idx = ? AND target = ?`, eventID, t.Rule, task, t.Target).
+			Scan(&id, &status, &r.ExitCode, &started, &dur, &r.Output, &r.Error)
+		if err != nil {
+			return internal("read journal", err)
+		}
+		r.Status, r.Started, r.Duration = alexis.Status(status), fromNS(started), time.Duration(dur)
+		if status == "running" {
+			r = alexis.Result{Status: alexis.StatusFailure, ExitCode: -1, Started: fromNS(started), Error: Interrupted}
+			if err := endTask(ctx, tx, id, r); err != nil {
+				return err
+			}
+		}
+		prior = &r
+		return nil
+	})
+	return id, prior, err
 }
 
-// EndTask records the outcome of a task begun with BeginTask.
+// EndTask records the outcome of a task begun with BeginTask (r.Started
+// replaces the recorded start when set).
 func (db *DB) EndTask(ctx context.Context, id int64, r alexis.Result) error {
-	_, err := db.work.ExecContext(ctx, `UPDATE executions SET status = ?, exit_code = ?, duration = ?, output = ?, error = ?
-		WHERE id = ?`, string(r.Status), r.ExitCode, int64(r.Duration), tail(r.Output), r.Error, id)
+	return db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx, _ *op) error { return endTask(ctx, tx, id, r) })
+}
+
+func endTask(ctx context.Context, tx *sql.Tx, id int64, r alexis.Result) error {
+	_, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, exit_code = ?, started = COALESCE(NULLIF(?, 0), started),
+		duration = ?, output = ?, error = ? WHERE id = ?`, string(r.Status), r.ExitCode, ns(r.Started), int64(r.Duration), tail(r.Output), r.Error, id)
 	if err != nil {
 		return internal("record task result", err)
 	}

@@ -1,0 +1,44 @@
+package loadgen_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/alexis-project/alexis/internal/loadgen"
+)
+
+func TestRun(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen[string(b)] = true
+		mu.Unlock()
+		if string(b) == "13" || r.Header.Get("X-Test") != "yes" {
+			w.WriteHeader(500)
+			return
+		}
+		w.WriteHeader(202)
+	}))
+	defer srv.Close()
+	res, err := loadgen.Run(context.Background(), loadgen.Config{URL: srv.URL, Clients: 4, Requests: 100,
+		Header: http.Header{"X-Test": {"yes"}}, Body: func(i int) []byte { return []byte(strconv.Itoa(i)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 100 || res.Errors != 1 || len(seen) != 100 || res.FirstError != "request 13: status 500: " {
+		t.Errorf("sent %d, errors %d (%s), distinct bodies %d", res.Sent, res.Errors, res.FirstError, len(seen))
+	}
+	if res.PerSecond() <= 0 || res.Percentile(0.5) <= 0 || res.Percentile(0.5) > res.Percentile(0.99) {
+		t.Errorf("rate %v, p50 %v, p99 %v", res.PerSecond(), res.Percentile(0.5), res.Percentile(0.99))
+	}
+	if _, err := loadgen.Run(context.Background(), loadgen.Config{URL: srv.URL}); err == nil {
+		t.Error("no error without Requests and Body")
+	}
+}

@@ -1,0 +1,195 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/internal/loadgen"
+	"github.com/alexis-project/alexis/server"
+	"github.com/labstack/echo/v4"
+)
+
+// benchClients is how many requests the load generator keeps in flight.
+const benchClients = 32
+
+// writeBenchRules writes 100 rules: 99 that do not match the duplicator
+// alert and one that does (an ssh restart, planned only: dry run).
+func writeBenchRules(b *testing.B, dir string) {
+	var sb strings.Builder
+	sb.WriteString("rules:\n")
+	for i := range 99 {
+		fmt.Fprintf(&sb, `  - name: svc-%d
+    sources: [opsgenie]
+    when: has_tag("app:svc-%d") && priority in ["P1", "P2"]
+    targets_from: details.host_regex
+    tasks:
+      - action: ssh
+        reason: restart
+        command: sudo systemctl restart svc-%d
+`, i, i, i)
+	}
+	sb.WriteString(`  - name: duplicator-gc
+    sources: [opsgenie]
+    when: has_tag("app:duplicator") && details.host_regex != ""
+    targets_from: details.host_regex
+    tasks:
+      - action: ssh
+        reason: restart-gc
+        command: sudo systemctl restart duplicator
+`)
+	if err := os.WriteFile(filepath.Join(dir, "bench.yaml"), []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// firstAction records, per event, the time from receipt to the start of
+// its first task.
+type firstAction struct {
+	mu     sync.Mutex
+	seen   map[string]bool
+	delays []time.Duration
+}
+
+func (f *firstAction) TaskDone(ev *alexis.Event, run alexis.TaskRun) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.seen[ev.Key()] {
+		return
+	}
+	f.seen[ev.Key()] = true
+	f.delays = append(f.delays, run.Started.Sub(ev.Received))
+}
+
+func (f *firstAction) percentile(q float64) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.delays) == 0 {
+		return 0
+	}
+	sort.Slice(f.delays, func(i, j int) bool { return f.delays[i] < f.delays[j] })
+	i := int(q*float64(len(f.delays))+0.999999) - 1
+	return f.delays[max(0, min(i, len(f.delays)-1))]
+}
+
+func serveHandler(b *testing.B, h http.Handler) (string, func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: h}
+	go hs.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { hs.Close() }
+}
+
+// BenchmarkIntakeOpsGenie measures alerts accepted per second on
+// /v1/opsgenie (durable, 100 rules loaded, dry run, workers handling the
+// events meanwhile) against a bare Echo handler that reads the body and
+// answers 202, both driven by the same loopback load generator in the same
+// run. Each op is one request to each. Run it with a fixed count:
+//
+//	go test ./server -run '^$' -bench IntakeOpsGenie -benchtime 5000x
+func BenchmarkIntakeOpsGenie(b *testing.B) {
+	n := b.N
+	base := fixture(b, "opsgenie_create_duplicator_gc.json")
+	const id = "2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412"
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		bodies[i] = bytes.Replace(base, []byte(id), []byte(fmt.Sprintf("bench-%09d", i)), 1)
+	}
+	hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + testToken}}
+	gen := func(url string) *loadgen.Result {
+		res, err := loadgen.Run(context.Background(), loadgen.Config{URL: url, Header: hdr, Clients: benchClients,
+			Requests: n, MaxDuration: 5 * time.Minute, Body: func(i int) []byte { return bodies[i] }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Errors > 0 {
+			b.Fatalf("%d errors, first: %s", res.Errors, res.FirstError)
+		}
+		return res
+	}
+
+	// The baseline: a bare Echo handler.
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.POST("/v1/opsgenie", func(c echo.Context) error {
+		if _, err := io.ReadAll(c.Request().Body); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusAccepted)
+	})
+	bareURL, stopBare := serveHandler(b, e)
+
+	// Alexis.
+	cfg := testConfig(b)
+	cfg.DryRun = true
+	if w := os.Getenv("BENCH_WORKERS"); w != "" {
+		fmt.Sscan(w, &cfg.Workers)
+	}
+	writeBenchRules(b, cfg.Rules)
+	fa := &firstAction{seen: map[string]bool{}}
+	srv, err := server.New(cfg, server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		server.WithEngineOptions(alexis.WithObservers(fa)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	if got := len(srv.RuleSet().Rules); got != 100 {
+		b.Fatalf("%d rules loaded", got)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	alexisURL := "http://" + ln.Addr().String() + "/v1/opsgenie"
+
+	b.ResetTimer()
+	bare := gen(bareURL + "/v1/opsgenie")
+	stopBare()
+	got := gen(alexisURL)
+	b.StopTimer()
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		d, err := srv.Store().QueueDepth(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if d == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d events still queued after 5 minutes", d)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(fa.delays) != n {
+		b.Fatalf("%d events reached their first action, want %d", len(fa.delays), n)
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	b.ReportMetric(bare.PerSecond(), "bare_req/s")
+	b.ReportMetric(got.PerSecond(), "alexis_req/s")
+	b.ReportMetric(got.PerSecond()/bare.PerSecond(), "ratio")
+	b.ReportMetric(ms(bare.Percentile(0.5)), "bare_p50_ms")
+	b.ReportMetric(ms(bare.Percentile(0.99)), "bare_p99_ms")
+	b.ReportMetric(ms(got.Percentile(0.5)), "intake_p50_ms")
+	b.ReportMetric(ms(got.Percentile(0.99)), "intake_p99_ms")
+	b.ReportMetric(ms(fa.percentile(0.5)), "to_action_p50_ms")
+	b.ReportMetric(ms(fa.percentile(0.99)), "to_action_p99_ms")
+}

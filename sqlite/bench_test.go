@@ -1,0 +1,108 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/sqlite"
+)
+
+// BenchmarkEnqueue measures durable intake alone: 32 goroutines enqueue
+// one event each per call, sharing commits.
+func BenchmarkEnqueue(b *testing.B) {
+	for _, window := range []time.Duration{0, time.Millisecond} {
+		b.Run(fmt.Sprintf("window=%v", window), func(b *testing.B) {
+			db, _ := open(b, sqlite.WithBatch(window, 256))
+			ctx := context.Background()
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for range 32 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						ev := event(fmt.Sprint(i), "Create")
+						if _, err := db.Enqueue(ctx, []*alexis.Event{ev}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}
+
+// BenchmarkEnqueueWithWorkers is BenchmarkEnqueue with 4 workers claiming
+// and finishing the events meanwhile, as in the server.
+func BenchmarkEnqueueWithWorkers(b *testing.B) {
+	db, _ := open(b)
+	ctx := context.Background()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	var handled atomic.Int64
+	var ww sync.WaitGroup
+	for range 4 {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			for {
+				q, err := db.Claim(ctx)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if q == nil {
+					select {
+					case <-stop:
+						return
+					case <-db.Wake():
+					case <-time.After(10 * time.Millisecond):
+					}
+					continue
+				}
+				run := alexis.TaskRun{Rule: "gc", Target: "web-01", Action: "ssh", Result: alexis.Result{Status: alexis.StatusDryRun, Started: time.Now()}}
+				if err := db.Finish(ctx, q.ID, []alexis.TaskRun{run}, ""); err != nil {
+					b.Error(err)
+					return
+				}
+				handled.Add(1)
+			}
+		}()
+	}
+	b.ResetTimer()
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				if _, err := db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprint(i), "Create")}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(handled.Load())/float64(b.N), "handled/event")
+	close(stop)
+	ww.Wait()
+}
