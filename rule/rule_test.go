@@ -533,3 +533,14 @@ func TestNilRegistry(t *testing.T) {
 		t.Errorf("got %v, want %s", err, want)
 	}
 }
+
+// TestJSONPosition checks positions in a JSON rule file, where every
+// string is double-quoted with escapes.
+func TestJSONPosition(t *testing.T) {
+	src := "{\"rules\": [{\"name\": \"j\",\n  \"when\": \"has_tag(\\\"a\\\") && bogus\",\n  \"tasks\": [{\"action\": \"call\", \"url\": \"http://127.0.0.1/\"}]}]}\n"
+	_, err := rule.Parse("r.json", []byte(src), testRegistry())
+	want := `r.json:2:30: rule "j": when: unknown name bogus`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s\n%s", err, want, src)
+	}
+}
