@@ -95,6 +95,30 @@ func ProblemID(ev *alexis.Event) string {
 	return ""
 }
 
+// AttemptCounter counts, for the OpsGenie notifier's WithAttemptCounter,
+// Alexis' earlier attempt comments on the problem of an event (ProblemID),
+// so that OpsGenie notes and Dynatrace comments number attempts alike and
+// the count survives restarts. For an event without a problem it returns
+// -1 (unknown). The count is per problem, whatever the rule. List the
+// OpsGenie notifier before the Dynatrace one, so that it counts before the
+// new comment is written.
+func AttemptCounter(w ProblemWriter, commentContext string) func(ctx context.Context, ev *alexis.Event, rule string) (int, error) {
+	if commentContext == "" {
+		commentContext = DefaultContext
+	}
+	return func(ctx context.Context, ev *alexis.Event, _ string) (int, error) {
+		pid := ProblemID(ev)
+		if pid == "" {
+			return -1, nil
+		}
+		cs, err := w.Comments(ctx, pid)
+		if err != nil {
+			return -1, err
+		}
+		return CountAttempts(cs, commentContext), nil
+	}
+}
+
 // Notify writes the outcome of one handled event. Every write is tried;
 // the errors of those that failed are joined.
 func (n *Notifier) Notify(ctx context.Context, r *alexis.Report) error {

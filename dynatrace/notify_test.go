@@ -189,3 +189,24 @@ func TestNotifyReportsErrors(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestAttemptCounter(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	count := dynatrace.AttemptCounter(c, "")
+	ev := &alexis.Event{Source: alexis.SourceOpsGenie, ID: "og-1", Alias: pid}
+	if n, err := count(ctx, ev, "r"); n != 0 || err != nil {
+		t.Errorf("no comments: %d, %v", n, err)
+	}
+	c.AddComment(ctx, pid, dynatrace.AttemptPrefix+" 1\nx", "")
+	c.AddComment(ctx, pid, dynatrace.DryRunPrefix+"\nx", "")
+	if n, err := count(ctx, ev, "r"); n != 1 || err != nil {
+		t.Errorf("one attempt: %d, %v", n, err)
+	}
+	if n, err := count(ctx, &alexis.Event{Source: alexis.SourceAlertmanager, ID: "f"}, "r"); n != -1 || err != nil {
+		t.Errorf("no problem: %d, %v", n, err)
+	}
+	if n, err := count(ctx, &alexis.Event{Source: alexis.SourceDynatrace, ID: "-1_1V2"}, "r"); n != -1 || err == nil {
+		t.Errorf("unknown problem: %d, %v", n, err)
+	}
+}

@@ -130,7 +130,9 @@ func WithNotifyLogger(l *slog.Logger) NotifierOption { return func(n *Notifier) 
 
 // WithAttemptCounter replaces the in-memory attempt numbering: count
 // returns how many remediations of rule on this event's alert came before
-// (from a history store, say). The note's attempt number is count+1.
+// (from a history store, or dynatrace.AttemptCounter for alerts raised by
+// Dynatrace). The note's attempt number is count+1. A negative count (does
+// not know) or an error falls back to the in-memory count.
 func WithAttemptCounter(count func(ctx context.Context, ev *alexis.Event, rule string) (int, error)) NotifierOption {
 	return func(n *Notifier) { n.counter = count }
 }
@@ -252,9 +254,10 @@ func (n *Notifier) attempt(ctx context.Context, ev *alexis.Event, rule string, d
 	if n.counter != nil {
 		c, err := n.counter(ctx, ev, rule)
 		if err != nil {
-			n.log.Warn("attempt count failed", "event", ev.Key(), "rule", rule, "err", err)
+			n.log.Warn("attempt count failed; counting in memory", "event", ev.Key(), "rule", rule, "err", err)
+		} else if c >= 0 {
+			return c + 1
 		}
-		return c + 1
 	}
 	key := ev.ID + "\x00" + rule
 	n.mu.Lock()

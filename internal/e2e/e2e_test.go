@@ -43,6 +43,8 @@ type world struct {
 	eng    *alexis.Engine
 	ogN    *opsgenie.Notifier
 	outDir string
+	// start builds the notifiers and the engine afresh, as a restart would.
+	start func()
 }
 
 // rules are the rule file of the tests. OUT is replaced by a directory the
@@ -90,14 +92,20 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.ogN = opsgenie.NewNotifier(ogc, opsgenie.WithRemediationTeam("ops_remediation"),
-		opsgenie.WithInvestigationTeam("ops_investigation"), opsgenie.WithConfirm(true), opsgenie.WithNotifyLogger(quiet))
-	t.Cleanup(func() { w.ogN.Close() })
-	dtN := dynatrace.NewNotifier(dtc, dynatrace.WithNotifyLogger(quiet))
-	w.eng, err = alexis.New(rs, alexis.WithNotifiers(w.ogN, dtN), alexis.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
+	w.start = func() {
+		// As the server wires them: OpsGenie first, numbering attempts
+		// from the Dynatrace comments so the count survives a restart.
+		w.ogN = opsgenie.NewNotifier(ogc, opsgenie.WithRemediationTeam("ops_remediation"),
+			opsgenie.WithInvestigationTeam("ops_investigation"), opsgenie.WithConfirm(true), opsgenie.WithNotifyLogger(quiet),
+			opsgenie.WithAttemptCounter(dynatrace.AttemptCounter(dtc, "")))
+		t.Cleanup(func() { w.ogN.Close() })
+		dtN := dynatrace.NewNotifier(dtc, dynatrace.WithNotifyLogger(quiet))
+		w.eng, err = alexis.New(rs, alexis.WithNotifiers(w.ogN, dtN), alexis.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
+	w.start()
 	w.og.AddAlert(fakeopsgenie.Alert{ID: gcAlertID, TinyID: "5120", Alias: gcPID, Message: "Long garbage-collection time on duplicator (day)"})
 	w.dt.AddProblem(fakedynatrace.Problem{ID: gcPID, DisplayID: "P-241129512", Title: "Long garbage-collection time",
 		Impacted: []fakedynatrace.Entity{
@@ -227,17 +235,28 @@ func TestRemediationFails(t *testing.T) {
 		t.Errorf("problem = %+v", p)
 	}
 
-	// A second delivery is attempt 2 on both sides.
+	// After a restart (no in-memory state), a second delivery that fails
+	// again is attempt 2 on both sides.
+	w.start()
+	if _, err := w.eng.Handle(context.Background(), w.gcEvent(t)); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := w.og.Alert(gcAlertID); !strings.HasPrefix(a.Notes[1], `Alexis remediation failure: rule "duplicator-gc", attempt 2`) {
+		t.Errorf("note after restart = %q", a.Notes[1])
+	}
+
+	// A third delivery succeeds: attempt 3.
 	os.WriteFile(filepath.Join(w.outDir, "exit"), []byte("0\n"), 0o644)
 	if _, err := w.eng.Handle(context.Background(), w.gcEvent(t)); err != nil {
 		t.Fatal(err)
 	}
 	p, _ = w.dt.Problem(gcPID)
-	if !strings.HasPrefix(p.Comments[1].Content, "Autoremediation Attempt 2\nAlexis restarted the duplicator") {
-		t.Errorf("second comment = %q", p.Comments[1].Content)
+	if !strings.HasPrefix(p.Comments[1].Content, "Autoremediation Attempt 2\nAlexis remediation failure") ||
+		!strings.HasPrefix(p.Comments[2].Content, "Autoremediation Attempt 3\nAlexis restarted the duplicator") {
+		t.Errorf("comments = %+v", p.Comments)
 	}
-	if a, _ := w.og.Alert(gcAlertID); len(a.Notes) != 2 || !strings.HasPrefix(a.Notes[1], "Alexis restarted the duplicator") || a.Status != "closed" {
-		t.Errorf("after the second delivery: %+v", a)
+	if a, _ := w.og.Alert(gcAlertID); len(a.Notes) != 3 || !strings.HasPrefix(a.Notes[2], "Alexis restarted the duplicator") || a.Status != "closed" {
+		t.Errorf("after the third delivery: %+v", a)
 	}
 }
 
