@@ -185,7 +185,7 @@ func parseFile(f input, reg *alexis.Registry, c *collector) ([]*alexis.Rule, []*
 	if root == nil {
 		return nil, nil // an empty file holds no rules
 	}
-	p := &parser{}
+	p := &parser{reg: reg}
 	p.d = yamlpos.NewDecoder(func(line, col int, msg string) {
 		c.add(f.name, line, col, p.at.rule, p.at.prefix+msg)
 	})

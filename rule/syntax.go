@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	alexis "github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/internal/yamlpos"
 )
 
@@ -133,7 +134,8 @@ var (
 
 // parser turns YAML nodes into the syntax structs, reporting type errors.
 type parser struct {
-	d *yamlpos.Decoder
+	d   *yamlpos.Decoder
+	reg *alexis.Registry // for hints about misplaced task parameters
 	// at is the rule being parsed, for messages.
 	at ctx
 }
@@ -214,7 +216,7 @@ func (p *parser) rule(n *yaml.Node, index int) *ruleSyntax {
 	}
 	p.at = ruleCtx(r.node, index)
 	defer func() { p.at = ctx{} }()
-	ok := p.d.Mapping(r.node, "", ruleKeys, func(key string, k, v *yaml.Node) {
+	ok := p.d.Mapping(r.node, "", nil, func(key string, k, v *yaml.Node) {
 		switch key {
 		case "name":
 			r.name = p.str(v, key)
@@ -249,12 +251,48 @@ func (p *parser) rule(n *yaml.Node, index int) *ruleSyntax {
 			r.limits = p.limits(v, key)
 		case "dry_run":
 			r.dryRun = p.bool(v, key)
+		default:
+			p.unknownRuleKey(k)
 		}
 	})
 	if !ok {
 		return nil
 	}
 	return r
+}
+
+// unknownRuleKey reports an unknown key of a rule. A task's key written at
+// the rule's level gets a hint to move it under tasks.
+func (p *parser) unknownRuleKey(k *yaml.Node) {
+	if contains(taskKeys, k.Value) || p.isParam(k.Value) {
+		p.d.Errorf(k, "", "unknown field %q; it belongs to a task: indent it under tasks: as part of a list item", k.Value)
+		return
+	}
+	p.d.Errorf(k, "", "unknown field %q%s", k.Value, yamlpos.DidYouMean(k.Value, ruleKeys))
+}
+
+// isParam reports whether some action type has a parameter called name.
+func (p *parser) isParam(name string) bool {
+	if p.reg == nil {
+		return false
+	}
+	for _, s := range p.reg.Specs() {
+		for _, ps := range s.Params {
+			if ps.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) task(n *yaml.Node, path string) *taskSyntax {
