@@ -256,6 +256,13 @@ func (e *Engine) Handle(ctx context.Context, ev *Event) (*Report, error) {
 	if len(rules) == 0 {
 		e.log.Info("no rule matched", "component", "engine", "event", ev.Key(), "source", ev.Source)
 	}
+	n := 0
+	for _, m := range plan.Matches {
+		n += len(m.Tasks)
+	}
+	if n > 0 {
+		rep.Runs = make([]TaskRun, 0, n)
+	}
 	for i, r := range rules {
 		rep.Runs = append(rep.Runs, e.runRule(ctx, ev, r, plan.Matches[i])...)
 	}

@@ -3,6 +3,7 @@ package alexis
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -39,6 +40,9 @@ func (e *Engine) runRule(ctx context.Context, ev *Event, r *Rule, m Match) []Tas
 	if r.Limits.Concurrency > 0 && r.Limits.Concurrency < limit {
 		limit = r.Limits.Concurrency
 	}
+	if len(targets) == 1 {
+		return e.runTarget(ctx, ev, r, m, byTarget[targets[0]])
+	}
 	results := make([][]TaskRun, len(targets))
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
@@ -57,7 +61,7 @@ func (e *Engine) runRule(ctx context.Context, ev *Event, r *Rule, m Match) []Tas
 		}()
 	}
 	wg.Wait()
-	var out []TaskRun
+	out := make([]TaskRun, 0, len(m.Tasks))
 	for _, rs := range results {
 		out = append(out, rs...)
 	}
@@ -206,19 +210,22 @@ func (e *Engine) runTask(ctx context.Context, ev *Event, r *Rule, task Task, pt 
 
 // finish logs a task run with the seed's reporting keys and tells the observers.
 func (e *Engine) finish(ev *Event, run TaskRun, dry bool) {
-	attrs := []any{"component", "engine", "event", ev.Key(), "rule", run.Rule, "target", run.Target,
-		"action", run.Action, "reason", run.Reason, "status", run.Status, "exit_code", run.ExitCode,
-		"elapsed_ms", run.Duration.Milliseconds(), "command", run.Command}
-	if dry {
-		attrs = append(attrs, "dry_run", true)
-	}
-	if run.Error != "" {
-		attrs = append(attrs, "err", run.Error)
-	}
+	level := slog.LevelInfo
 	if run.Status == StatusFailure {
-		e.log.Warn("task", attrs...)
-	} else {
-		e.log.Info("task", attrs...)
+		level = slog.LevelWarn
+	}
+	if e.log.Enabled(context.Background(), level) {
+		attrs := []slog.Attr{slog.String("component", "engine"), slog.String("event", ev.Key()),
+			slog.String("rule", run.Rule), slog.String("target", run.Target), slog.String("action", run.Action),
+			slog.String("reason", run.Reason), slog.String("status", string(run.Status)), slog.Int("exit_code", run.ExitCode),
+			slog.Int64("elapsed_ms", run.Duration.Milliseconds()), slog.String("command", run.Command)}
+		if dry {
+			attrs = append(attrs, slog.Bool("dry_run", true))
+		}
+		if run.Error != "" {
+			attrs = append(attrs, slog.String("err", run.Error))
+		}
+		e.log.LogAttrs(context.Background(), level, "task", attrs...)
 	}
 	for _, o := range e.observers {
 		o.TaskDone(ev, run)
