@@ -129,7 +129,7 @@ type ClientOption func(*clientConfig)
 type clientConfig struct {
 	hc      *http.Client
 	timeout time.Duration
-	retry   httpx.Retry
+	retry   Retry
 	log     *slog.Logger
 	context string
 }
@@ -140,8 +140,13 @@ func WithHTTPClient(hc *http.Client) ClientOption { return func(c *clientConfig)
 // WithTimeout bounds each attempt of a request (default 15s).
 func WithTimeout(d time.Duration) ClientOption { return func(c *clientConfig) { c.timeout = d } }
 
+// Retry bounds the retries of one request: MaxAttempts (default 5),
+// MaxElapsed (default 30s), BaseDelay (default 250ms, doubling, with full
+// jitter) and MaxDelay (default 10s). Zero fields take the default.
+type Retry = httpx.Retry
+
 // WithRetry bounds retries (defaults: 5 attempts, 30s in all).
-func WithRetry(r httpx.Retry) ClientOption { return func(c *clientConfig) { c.retry = r } }
+func WithRetry(r Retry) ClientOption { return func(c *clientConfig) { c.retry = r } }
 
 // WithLogger sets the logger for retries (debug level). The token is never logged.
 func WithLogger(l *slog.Logger) ClientOption { return func(c *clientConfig) { c.log = l } }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/alexis-project/alexis/dynatrace"
 	"github.com/alexis-project/alexis/internal/fakedynatrace"
-	"github.com/alexis-project/alexis/internal/httpx"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -25,7 +24,7 @@ func newClient(t *testing.T, opts ...dynatrace.ClientOption) (*dynatrace.Client,
 	dt := fakedynatrace.New(t, token)
 	dt.AddProblem(fakedynatrace.Problem{ID: pid, DisplayID: "P-240517133", Title: "Failure rate increase",
 		Impacted: []fakedynatrace.Entity{{ID: "SERVICE-8A2C4E6B1D3F5A79", Type: "SERVICE", Name: "duplicator"}}})
-	opts = append([]dynatrace.ClientOption{dynatrace.WithRetry(httpx.Retry{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})}, opts...)
+	opts = append([]dynatrace.ClientOption{dynatrace.WithRetry(dynatrace.Retry{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})}, opts...)
 	// A Managed-style base path proves that paths are appended to it.
 	c, err := dynatrace.NewClient(dt.URL+"/", token, opts...)
 	if err != nil {
@@ -153,7 +152,7 @@ func TestRetryAndGiveUp(t *testing.T) {
 		t.Errorf("%d calls, want 3", n)
 	}
 
-	c2, dt2 := newClient(t, dynatrace.WithRetry(httpx.Retry{MaxAttempts: 2, BaseDelay: time.Millisecond}))
+	c2, dt2 := newClient(t, dynatrace.WithRetry(dynatrace.Retry{MaxAttempts: 2, BaseDelay: time.Millisecond}))
 	dt2.Fail(5, http.StatusServiceUnavailable, "")
 	err := c2.AddComment(context.Background(), pid, "x", "")
 	var ae *dynatrace.APIError

@@ -159,7 +159,7 @@ type clientConfig struct {
 	base, user, source string
 	hc                 *http.Client
 	timeout            time.Duration
-	retry              httpx.Retry
+	retry              Retry
 	log                *slog.Logger
 	poll, wait         time.Duration
 }
@@ -168,12 +168,26 @@ type clientConfig struct {
 // or any other (a proxy, a test server).
 func WithBaseURL(u string) ClientOption { return func(c *clientConfig) { c.base = u } }
 
-// WithUser sets the user field of every write (default DefaultUser). Use
-// the same name as the parser's self user so Alexis ignores its own echoes.
-func WithUser(u string) ClientOption { return func(c *clientConfig) { c.user = u } }
+// WithUser sets the user field of every write (default DefaultUser; empty
+// keeps the default). Use the same name as the parser's self user so
+// Alexis ignores its own echoes.
+func WithUser(u string) ClientOption {
+	return func(c *clientConfig) {
+		if u != "" {
+			c.user = u
+		}
+	}
+}
 
-// WithSource sets the source field of every write (default DefaultSource).
-func WithSource(s string) ClientOption { return func(c *clientConfig) { c.source = s } }
+// WithSource sets the source field of every write (default DefaultSource;
+// empty keeps the default).
+func WithSource(s string) ClientOption {
+	return func(c *clientConfig) {
+		if s != "" {
+			c.source = s
+		}
+	}
+}
 
 // WithHTTPClient sets the http.Client (default http.DefaultClient).
 func WithHTTPClient(hc *http.Client) ClientOption { return func(c *clientConfig) { c.hc = hc } }
@@ -181,8 +195,13 @@ func WithHTTPClient(hc *http.Client) ClientOption { return func(c *clientConfig)
 // WithTimeout bounds each attempt of a request (default 15s).
 func WithTimeout(d time.Duration) ClientOption { return func(c *clientConfig) { c.timeout = d } }
 
+// Retry bounds the retries of one request: MaxAttempts (default 5),
+// MaxElapsed (default 30s), BaseDelay (default 250ms, doubling, with full
+// jitter) and MaxDelay (default 10s). Zero fields take the default.
+type Retry = httpx.Retry
+
 // WithRetry bounds retries (defaults: 5 attempts, 30s in all, 250ms base delay).
-func WithRetry(r httpx.Retry) ClientOption { return func(c *clientConfig) { c.retry = r } }
+func WithRetry(r Retry) ClientOption { return func(c *clientConfig) { c.retry = r } }
 
 // WithLogger sets the logger for retries (debug level). The key is never logged.
 func WithLogger(l *slog.Logger) ClientOption { return func(c *clientConfig) { c.log = l } }

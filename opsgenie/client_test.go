@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/alexis-project/alexis/internal/fakeopsgenie"
-	"github.com/alexis-project/alexis/internal/httpx"
 	"github.com/alexis-project/alexis/opsgenie"
 	"github.com/google/go-cmp/cmp"
 )
@@ -24,7 +23,7 @@ func newClient(t *testing.T, opts ...opsgenie.ClientOption) (*opsgenie.Client, *
 	og := fakeopsgenie.New(t, "test-key")
 	og.AddAlert(fakeopsgenie.Alert{ID: alertID, TinyID: "5120", Alias: alias, Message: "Long GC", Status: "open"})
 	opts = append([]opsgenie.ClientOption{opsgenie.WithBaseURL(og.URL),
-		opsgenie.WithRetry(httpx.Retry{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}),
+		opsgenie.WithRetry(opsgenie.Retry{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}),
 		opsgenie.WithConfirmPolling(time.Millisecond, 5*time.Second)}, opts...)
 	c, err := opsgenie.NewClient("test-key", opts...)
 	if err != nil {
@@ -176,7 +175,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 }
 
 func TestGivesUp(t *testing.T) {
-	c, og := newClient(t, opsgenie.WithRetry(httpx.Retry{MaxAttempts: 3, BaseDelay: time.Millisecond}))
+	c, og := newClient(t, opsgenie.WithRetry(opsgenie.Retry{MaxAttempts: 3, BaseDelay: time.Millisecond}))
 	og.Fail(10, http.StatusServiceUnavailable, "")
 	_, err := c.Close(context.Background(), opsgenie.AlertID(alertID), "")
 	var ae *opsgenie.APIError

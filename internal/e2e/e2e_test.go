@@ -16,7 +16,6 @@ import (
 	"github.com/alexis-project/alexis/dynatrace"
 	"github.com/alexis-project/alexis/internal/fakedynatrace"
 	"github.com/alexis-project/alexis/internal/fakeopsgenie"
-	"github.com/alexis-project/alexis/internal/httpx"
 	"github.com/alexis-project/alexis/internal/sshtest"
 	"github.com/alexis-project/alexis/opsgenie"
 	"github.com/alexis-project/alexis/rule"
@@ -82,7 +81,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast := httpx.Retry{BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}
+	fast := opsgenie.Retry{BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}
 	ogc, err := opsgenie.NewClient(ogKey, opsgenie.WithBaseURL(w.og.URL), opsgenie.WithRetry(fast),
 		opsgenie.WithConfirmPolling(time.Millisecond, 5*time.Second))
 	if err != nil {
