@@ -25,7 +25,7 @@ type Store interface {
 	Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receipt, error)
 	Wake() <-chan struct{}
 	Recover(ctx context.Context) (int, error)
-	Claim(ctx context.Context) (*alexis.QueuedEvent, error)
+	Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error)
 	Requeue(ctx context.Context, id int64) error
 	Finish(ctx context.Context, id int64, runs []alexis.TaskRun, errMsg string) error
 	BeginTask(ctx context.Context, eventID int64, task int, run alexis.TaskRun) (int64, *alexis.Result, error)

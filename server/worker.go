@@ -59,9 +59,21 @@ claim:
 		case <-ctx.Done():
 			break claim
 		}
-		q, err := s.store.Claim(ctx)
-		if err != nil || q == nil {
+		free := 1 // take every free worker slot, to claim that many at once
+	slots:
+		for free < cap(sem) {
+			select {
+			case sem <- struct{}{}:
+				free++
+			default:
+				break slots
+			}
+		}
+		qs, err := s.store.Claim(ctx, free)
+		for range free - len(qs) {
 			<-sem
+		}
+		if err != nil || len(qs) == 0 {
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("claim failed", "err", err)
 			}
@@ -73,12 +85,14 @@ claim:
 			}
 			continue
 		}
-		s.running.Add(1)
-		go func() {
-			defer s.running.Done()
-			defer func() { <-sem }()
-			s.handle(hctx, q)
-		}()
+		for _, q := range qs {
+			s.running.Add(1)
+			go func() {
+				defer s.running.Done()
+				defer func() { <-sem }()
+				s.handle(hctx, q)
+			}()
+		}
 	}
 	done := make(chan struct{})
 	go func() {

@@ -60,12 +60,12 @@ func BenchmarkEnqueueWithWorkers(b *testing.B) {
 		go func() {
 			defer ww.Done()
 			for {
-				q, err := db.Claim(ctx)
+				qs, err := db.Claim(ctx, 1)
 				if err != nil {
 					b.Error(err)
 					return
 				}
-				if q == nil {
+				if len(qs) == 0 {
 					select {
 					case <-stop:
 						return
@@ -75,7 +75,7 @@ func BenchmarkEnqueueWithWorkers(b *testing.B) {
 					continue
 				}
 				run := alexis.TaskRun{Rule: "gc", Target: "web-01", Action: "ssh", Result: alexis.Result{Status: alexis.StatusDryRun, Started: time.Now()}}
-				if err := db.Finish(ctx, q.ID, []alexis.TaskRun{run}, ""); err != nil {
+				if err := db.Finish(ctx, qs[0].ID, []alexis.TaskRun{run}, ""); err != nil {
 					b.Error(err)
 					return
 				}

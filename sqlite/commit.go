@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 )
 
@@ -10,7 +11,7 @@ import (
 // batch's transaction, under its own savepoint, so that a failing op is
 // rolled back alone.
 type op struct {
-	fn   func(ctx context.Context, tx *sql.Tx, o *op) error
+	fn   func(w *wtx, o *op) error
 	n    int  // events it writes, for the batch bound
 	wake bool // set by fn when it queued an event
 	done chan error
@@ -20,7 +21,7 @@ type op struct {
 // transaction committed (synchronous=FULL: durable) or failed. Once
 // handed over, the op is waited for even if ctx ends, so a caller never
 // reports a failure for a write that in fact committed.
-func (db *DB) write(ctx context.Context, n int, fn func(ctx context.Context, tx *sql.Tx, o *op) error) error {
+func (db *DB) write(ctx context.Context, n int, fn func(w *wtx, o *op) error) error {
 	o := &op{fn: fn, n: max(n, 1), done: make(chan error, 1)}
 	db.mu.RLock()
 	if db.closed {
@@ -105,24 +106,44 @@ func (db *DB) drain() {
 
 func (db *DB) commit(batch []*op) {
 	errs, err := db.commitTx(batch)
+	if (err != nil || errs != nil) && len(batch) > 1 {
+		// One op failed, or the commit did: the batch was rolled back.
+		// Commit each op alone so that only the failing one fails.
+		errs, err = make([]error, len(batch)), nil
+		for i, o := range batch {
+			oe, ce := db.commitTx([]*op{o})
+			switch {
+			case ce != nil:
+				errs[i] = internal("store write failed", ce)
+			case oe != nil:
+				errs[i] = oe[0]
+			}
+		}
+	}
 	if err != nil {
 		db.log.Error("commit failed", "ops", len(batch), "err", err)
 		err = internal("store write failed", err)
 	}
 	wake := false
 	for i, o := range batch {
-		if err != nil {
-			o.done <- err
-			continue
+		var e error
+		switch {
+		case err != nil:
+			e = err
+		case errs != nil:
+			e = errs[i]
 		}
-		wake = wake || (o.wake && errs[i] == nil)
-		o.done <- errs[i]
+		wake = wake || (o.wake && e == nil)
+		o.done <- e
 	}
 	if wake {
 		db.signal()
 	}
 }
 
+// commitTx runs the ops in one transaction and commits it. If an op fails,
+// it stops, rolls back, and returns the ops' errors (nil for those that did
+// not fail); a failure to begin or commit is the second result.
 func (db *DB) commitTx(batch []*op) ([]error, error) {
 	ctx := context.Background()
 	tx, err := db.writer.BeginTx(ctx, nil)
@@ -130,26 +151,64 @@ func (db *DB) commitTx(batch []*op) ([]error, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	errs := make([]error, len(batch))
+	w := &wtx{ctx: ctx, tx: tx, db: db}
 	for i, o := range batch {
-		if len(batch) == 1 {
-			errs[i] = o.fn(ctx, tx, o)
-			if errs[i] != nil {
-				return errs, nil // nothing else to keep: roll back
-			}
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
-			return nil, err
-		}
-		if errs[i] = o.fn(ctx, tx, o); errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil {
-			return nil, err
+		o.wake = false
+		if err := o.fn(w, o); err != nil {
+			errs := make([]error, len(batch))
+			errs[i] = err
+			return errs, nil
 		}
 	}
-	return errs, tx.Commit()
+	return nil, tx.Commit()
+}
+
+// wtx is the transaction of a group commit, with the writer's prepared
+// statements.
+type wtx struct {
+	ctx context.Context
+	tx  *sql.Tx
+	db  *DB
+}
+
+func (w *wtx) stmt(q string) *sql.Stmt {
+	if st, ok := w.db.stmts[q]; ok {
+		return w.tx.StmtContext(w.ctx, st)
+	}
+	return nil
+}
+
+func (w *wtx) exec(q string, args ...any) (sql.Result, error) {
+	if st := w.stmt(q); st != nil {
+		return st.ExecContext(w.ctx, args...)
+	}
+	return w.tx.ExecContext(w.ctx, q, args...)
+}
+
+func (w *wtx) queryRow(q string, args ...any) *sql.Row {
+	if st := w.stmt(q); st != nil {
+		return st.QueryRowContext(w.ctx, args...)
+	}
+	return w.tx.QueryRowContext(w.ctx, q, args...)
+}
+
+func (w *wtx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := w.stmt(q); st != nil {
+		return st.QueryContext(w.ctx, args...)
+	}
+	return w.tx.QueryContext(w.ctx, q, args...)
+}
+
+// prepare prepares the writer's statements, before the committer starts.
+func (db *DB) prepare() error {
+	db.stmts = map[string]*sql.Stmt{}
+	for _, q := range []string{insertEvent, selectEventByKey, claimEvents, insertExecution, beginTask, selectTask,
+		updateTask, finishEvent, requeueEvent, recoverEvents, heartbeat} {
+		st, err := db.writer.Prepare(q)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", q, err)
+		}
+		db.stmts[q] = st
+	}
+	return nil
 }

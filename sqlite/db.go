@@ -37,7 +37,8 @@ type DB struct {
 	wake     chan struct{}
 	stop     chan struct{}
 	done     chan struct{}
-	mu       sync.RWMutex // guards closed against sends on in
+	stmts    map[string]*sql.Stmt // the writer's, used by the committer only
+	mu       sync.RWMutex         // guards closed against sends on in
 	closed   bool
 }
 
@@ -86,6 +87,10 @@ func Open(path string, opts ...Option) (*DB, error) {
 	if err := migrate(db.writer); err != nil {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	if err := db.prepare(); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	if db.read, err = openPool(path, "FULL", 4, true); err != nil {
 		db.writer.Close()
@@ -201,9 +206,7 @@ func (db *DB) signal() {
 
 // Ping checks that the store is writable by updating a heartbeat row.
 func (db *DB) Ping(ctx context.Context) error {
-	_, err := db.exec(ctx, "store not writable",
-		`INSERT INTO meta(k, v) VALUES('heartbeat', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`,
-		db.now().UTC().Format(time.RFC3339Nano))
+	_, err := db.exec(ctx, "store not writable", heartbeat, db.now().UTC().Format(time.RFC3339Nano))
 	return err
 }
 

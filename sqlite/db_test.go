@@ -46,10 +46,11 @@ func TestEnqueueDuplicateAndClaim(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("receipts (-want +got):\n%s", d)
 	}
-	q, err := db.Claim(ctx)
-	if err != nil || q == nil {
-		t.Fatalf("claim: %v %v", q, err)
+	qs, err := db.Claim(ctx, 1)
+	if err != nil || len(qs) != 1 {
+		t.Fatalf("claim: %v %v", qs, err)
 	}
+	q := qs[0]
 	if q.ID != 1 || q.Attempts != 1 || q.Event.Key() != "opsgenie/a/Create" || string(q.Event.Raw) != `{"alert": {"alertId": "a"}}` {
 		t.Fatalf("claimed %+v raw %s", q, q.Event.Raw)
 	}
@@ -57,7 +58,7 @@ func TestEnqueueDuplicateAndClaim(t *testing.T) {
 		t.Errorf("received = %v", q.Event.Received)
 	}
 	// The ignored event is never claimed, the running one not twice.
-	if q2, err := db.Claim(ctx); err != nil || q2 != nil {
+	if q2, err := db.Claim(ctx, 1); err != nil || len(q2) != 0 {
 		t.Fatalf("second claim = %+v, %v; want nothing", q2, err)
 	}
 	// A late duplicate reports the current status.
@@ -109,7 +110,8 @@ func TestRecoverAndJournal(t *testing.T) {
 	if _, err := db.Enqueue(ctx, []*alexis.Event{event("a", "Create")}); err != nil {
 		t.Fatal(err)
 	}
-	q, _ := db.Claim(ctx)
+	qs, _ := db.Claim(ctx, 1)
+	q := qs[0]
 	start := time.Date(2026, 11, 29, 10, 0, 1, 0, time.UTC)
 	ts := alexis.TaskRun{Rule: "disk", Target: "web-01", Action: "ssh", Reason: "clean", Command: "rm /tmp/x", Result: alexis.Result{Started: start}}
 	id0, prior, err := db.BeginTask(ctx, q.ID, 0, ts)
@@ -132,8 +134,12 @@ func TestRecoverAndJournal(t *testing.T) {
 	if n, err := db2.Recover(ctx); n != 1 || err != nil {
 		t.Fatalf("recover = %d, %v", n, err)
 	}
-	q2, _ := db2.Claim(ctx)
-	if q2 == nil || q2.ID != q.ID || q2.Attempts != 2 {
+	q2s, _ := db2.Claim(ctx, 1)
+	if len(q2s) != 1 {
+		t.Fatal("nothing reclaimed")
+	}
+	q2 := q2s[0]
+	if q2.ID != q.ID || q2.Attempts != 2 {
 		t.Fatalf("reclaim = %+v", q2)
 	}
 	_, prior, err = db2.BeginTask(ctx, q.ID, 0, ts)
@@ -185,7 +191,8 @@ func TestSummaryAndFilters(t *testing.T) {
 	runs = append(runs, alexis.TaskRun{Rule: "gc", Target: "dup02", Action: "ssh", Reason: "restart",
 		Result: alexis.Result{Status: alexis.StatusDryRun, Started: base}})
 	db.Enqueue(ctx, []*alexis.Event{event("a", "Create")})
-	q, _ := db.Claim(ctx)
+	qs, _ := db.Claim(ctx, 1)
+	q := qs[0]
 	if err := db.Finish(ctx, q.ID, runs, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -215,5 +222,58 @@ func TestSummaryAndFilters(t *testing.T) {
 	}
 	if err := db.Ping(ctx); err != nil {
 		t.Errorf("ping: %v", err)
+	}
+}
+
+func TestClaimBatchInOrder(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	for _, id := range []string{"a", "b", "c", "d"} {
+		if _, err := db.Enqueue(ctx, []*alexis.Event{event(id, "Create")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	qs, err := db.Claim(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, q := range qs {
+		got = append(got, q.Event.ID)
+	}
+	if d := cmp.Diff([]string{"a", "b", "c"}, got); d != "" {
+		t.Errorf("claimed (-want +got):\n%s", d)
+	}
+	if qs, _ := db.Claim(ctx, 3); len(qs) != 1 || qs[0].Event.ID != "d" {
+		t.Errorf("second claim: %v", qs)
+	}
+}
+
+// A write that fails inside a group commit fails alone: the others of
+// its batch commit.
+func TestFailingWriteFailsAlone(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 40)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if i%10 == 0 { // a task of an event that does not exist: the foreign key fails
+				_, _, errs[i] = db.BeginTask(ctx, 999, 0, alexis.TaskRun{Rule: "r", Target: "t"})
+				return
+			}
+			_, errs[i] = db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprint(i), "Create")})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i%10 == 0) != (err != nil) {
+			t.Errorf("write %d: %v", i, err)
+		}
+	}
+	if n, _ := db.QueueDepth(ctx); n != 36 {
+		t.Errorf("%d events stored, want 36", n)
 	}
 }

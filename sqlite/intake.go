@@ -35,7 +35,7 @@ func (db *DB) Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receip
 		rows[i] = row
 	}
 	out := make([]alexis.Receipt, 0, len(rows))
-	err := db.write(ctx, len(rows), func(ctx context.Context, tx *sql.Tx, o *op) error {
+	err := db.write(ctx, len(rows), func(w *wtx, o *op) error {
 		out = out[:0]
 		for _, row := range rows {
 			status := alexis.EventQueued
@@ -43,10 +43,10 @@ func (db *DB) Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receip
 				status = alexis.EventIgnored
 			}
 			rc := alexis.Receipt{Key: row.key, Status: status, Ignored: row.ignore}
-			err := tx.QueryRowContext(ctx, insertEvent, row.key, row.source, row.received, status, row.ignore, row.event, row.body).Scan(&rc.ID)
+			err := w.queryRow(insertEvent, row.key, row.source, row.received, status, row.ignore, row.event, row.body).Scan(&rc.ID)
 			if errors.Is(err, sql.ErrNoRows) {
 				rc.Duplicate = true
-				err = tx.QueryRowContext(ctx, `SELECT id, status, ignore FROM events WHERE key = ?`, row.key).Scan(&rc.ID, &rc.Status, &rc.Ignored)
+				err = w.queryRow(selectEventByKey, row.key).Scan(&rc.ID, &rc.Status, &rc.Ignored)
 			}
 			if err != nil {
 				return internal("store event", err)
@@ -63,6 +63,8 @@ func (db *DB) Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receip
 	}
 	return out, nil
 }
+
+const selectEventByKey = `SELECT id, status, ignore FROM events WHERE key = ?`
 
 const insertEvent = `INSERT INTO events(key, source, received, status, ignore, event, body)
 	VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING RETURNING id`

@@ -23,9 +23,9 @@ const Interrupted = "interrupted: alexis stopped while this task was running; no
 // Interrupted. The caller must then not run it: this is what keeps an
 // action from running twice when an event is handled again after a crash.
 func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.TaskRun) (id int64, prior *alexis.Result, err error) {
-	err = db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx, _ *op) error {
+	err = db.write(ctx, 1, func(w *wtx, _ *op) error {
 		prior = nil
-		err := tx.QueryRowContext(ctx, insertExecution+` ON CONFLICT(event_id, rule, task_idx, target) WHERE task_idx >= 0 DO NOTHING RETURNING id`,
+		err := w.queryRow(beginTask,
 			eventID, t.Rule, task, t.Target, t.Action, t.Reason, t.Command, "running", 0, ns(t.Started), 0, "", "").Scan(&id)
 		if err == nil {
 			return nil
@@ -39,8 +39,7 @@ func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.T
 			started int64
 			dur     int64
 		)
-		err = tx.QueryRowContext(ctx, `SELECT id, status, exit_code, started, duration, output, error FROM executions
-			WHERE event_id = ? AND rule = ? AND task_idx = ? AND target = ?`, eventID, t.Rule, task, t.Target).
+		err = w.queryRow(selectTask, eventID, t.Rule, task, t.Target).
 			Scan(&id, &status, &r.ExitCode, &started, &dur, &r.Output, &r.Error)
 		if err != nil {
 			return internal("read journal", err)
@@ -48,7 +47,7 @@ func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.T
 		r.Status, r.Started, r.Duration = alexis.Status(status), fromNS(started), time.Duration(dur)
 		if status == "running" {
 			r = alexis.Result{Status: alexis.StatusFailure, ExitCode: -1, Started: fromNS(started), Error: Interrupted}
-			if err := endTask(ctx, tx, id, r); err != nil {
+			if err := endTask(w, id, r); err != nil {
 				return err
 			}
 		}
@@ -61,17 +60,24 @@ func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.T
 // EndTask records the outcome of a task begun with BeginTask (r.Started
 // replaces the recorded start when set).
 func (db *DB) EndTask(ctx context.Context, id int64, r alexis.Result) error {
-	return db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx, _ *op) error { return endTask(ctx, tx, id, r) })
+	return db.write(ctx, 1, func(w *wtx, _ *op) error { return endTask(w, id, r) })
 }
 
-func endTask(ctx context.Context, tx *sql.Tx, id int64, r alexis.Result) error {
-	_, err := tx.ExecContext(ctx, `UPDATE executions SET status = ?, exit_code = ?, started = COALESCE(NULLIF(?, 0), started),
-		duration = ?, output = ?, error = ? WHERE id = ?`, string(r.Status), r.ExitCode, ns(r.Started), int64(r.Duration), tail(r.Output), r.Error, id)
+func endTask(w *wtx, id int64, r alexis.Result) error {
+	_, err := w.exec(updateTask, string(r.Status), r.ExitCode, ns(r.Started), int64(r.Duration), tail(r.Output), r.Error, id)
 	if err != nil {
 		return internal("record task result", err)
 	}
 	return nil
 }
+
+const (
+	beginTask  = insertExecution + ` ON CONFLICT(event_id, rule, task_idx, target) WHERE task_idx >= 0 DO NOTHING RETURNING id`
+	selectTask = `SELECT id, status, exit_code, started, duration, output, error FROM executions
+		WHERE event_id = ? AND rule = ? AND task_idx = ? AND target = ?`
+	updateTask = `UPDATE executions SET status = ?, exit_code = ?, started = COALESCE(NULLIF(?, 0), started),
+		duration = ?, output = ?, error = ? WHERE id = ?`
+)
 
 const insertExecution = `INSERT INTO executions(event_id, rule, task_idx, target, action, reason, command,
 	status, exit_code, started, duration, output, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`

@@ -5,51 +5,75 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"sort"
 
 	"github.com/alexis-project/alexis"
 )
 
-// Claim takes the oldest queued event and marks it running. It returns nil
-// and no error when nothing is queued.
-func (db *DB) Claim(ctx context.Context) (*alexis.QueuedEvent, error) {
-	var (
-		q      alexis.QueuedEvent
-		evJSON []byte
-		body   []byte
-		found  bool
-	)
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx, _ *op) error {
-		err := tx.QueryRowContext(ctx, `UPDATE events SET status = 'running', attempts = attempts + 1, claimed = ?
-			WHERE id = (SELECT id FROM events WHERE status = 'queued' ORDER BY id LIMIT 1)
-			RETURNING id, attempts, event, body`, db.now().UnixNano()).Scan(&q.ID, &q.Attempts, &evJSON, &body)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
+// Claim takes up to n of the oldest queued events, in order, and marks
+// them running. It returns none and no error when nothing is queued.
+func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
+	type claimed struct {
+		q        alexis.QueuedEvent
+		ev, body []byte
+	}
+	var got []claimed
+	err := db.write(ctx, 1, func(w *wtx, _ *op) error {
+		got = got[:0]
+		rows, err := w.query(claimEvents, db.now().UnixNano(), max(n, 1))
 		if err != nil {
-			return internal("claim event", err)
+			return internal("claim events", err)
 		}
-		found = true
+		defer rows.Close()
+		for rows.Next() {
+			var c claimed
+			if err := rows.Scan(&c.q.ID, &c.q.Attempts, &c.ev, &c.body); err != nil {
+				return internal("claim events", err)
+			}
+			got = append(got, c)
+		}
+		if err := rows.Err(); err != nil {
+			return internal("claim events", err)
+		}
 		return nil
 	})
-	if err != nil || !found {
+	if err != nil {
 		return nil, err
 	}
-	var ev alexis.Event
-	if err := json.Unmarshal(evJSON, &ev); err != nil {
-		return nil, internal("decode stored event", err)
+	sort.Slice(got, func(i, j int) bool { return got[i].q.ID < got[j].q.ID })
+	out := make([]*alexis.QueuedEvent, 0, len(got))
+	for _, c := range got {
+		var ev alexis.Event
+		if err := json.Unmarshal(c.ev, &ev); err != nil {
+			db.log.Error("stored event cannot be decoded; marked done", "event_id", c.q.ID, "err", err)
+			db.Finish(ctx, c.q.ID, nil, "stored event cannot be decoded: "+err.Error())
+			continue
+		}
+		if len(c.body) > 0 {
+			ev.Raw = c.body
+		}
+		q := c.q
+		q.Event = &ev
+		out = append(out, &q)
 	}
-	if len(body) > 0 {
-		ev.Raw = body
-	}
-	q.Event = &ev
-	return &q, nil
+	return out, nil
 }
+
+const (
+	claimEvents = `UPDATE events SET status = 'running', attempts = attempts + 1, claimed = ?
+		WHERE id IN (SELECT id FROM events WHERE status = 'queued' ORDER BY id LIMIT ?)
+		RETURNING id, attempts, event, body`
+	recoverEvents = `UPDATE events SET status = 'queued' WHERE status = 'running'`
+	requeueEvent  = `UPDATE events SET status = 'queued' WHERE id = ? AND status = 'running'`
+	finishEvent   = `UPDATE events SET status = 'done', finished = ?, error = ? WHERE id = ?`
+	heartbeat     = `INSERT INTO meta(k, v) VALUES('heartbeat', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`
+)
 
 // exec runs one statement through the group committer.
 func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64, error) {
 	var n int64
-	err := db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx, _ *op) error {
-		res, err := tx.ExecContext(ctx, query, args...)
+	err := db.write(ctx, 1, func(w *wtx, _ *op) error {
+		res, err := w.exec(query, args...)
 		if err != nil {
 			return internal(what, err)
 		}
@@ -64,7 +88,7 @@ func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64,
 // returns how many events it requeued. (A store shared by several
 // processes would need leases instead; this one has one owner.)
 func (db *DB) Recover(ctx context.Context) (int, error) {
-	n, err := db.exec(ctx, "recover events", `UPDATE events SET status = 'queued' WHERE status = 'running'`)
+	n, err := db.exec(ctx, "recover events", recoverEvents)
 	if n > 0 {
 		db.signal()
 	}
@@ -75,7 +99,7 @@ func (db *DB) Recover(ctx context.Context) (int, error) {
 // stopped before it finished. Tasks that ran are in the journal and will
 // not run again (see BeginTask).
 func (db *DB) Requeue(ctx context.Context, id int64) error {
-	_, err := db.exec(ctx, "requeue event", `UPDATE events SET status = 'queued' WHERE id = ? AND status = 'running'`, id)
+	_, err := db.exec(ctx, "requeue event", requeueEvent, id)
 	return err
 }
 
@@ -84,15 +108,14 @@ func (db *DB) Requeue(ctx context.Context, id int64) error {
 // tasks that failed before they could start). errMsg records a failure to
 // write the outcome back (a notifier error).
 func (db *DB) Finish(ctx context.Context, id int64, runs []alexis.TaskRun, errMsg string) error {
-	return db.write(ctx, 1, func(ctx context.Context, tx *sql.Tx, _ *op) error {
+	return db.write(ctx, 1+len(runs), func(w *wtx, _ *op) error {
 		for _, r := range runs {
-			if _, err := tx.ExecContext(ctx, insertExecution, id, r.Rule, -1, r.Target, r.Action, r.Reason, r.Command,
+			if _, err := w.exec(insertExecution, id, r.Rule, -1, r.Target, r.Action, r.Reason, r.Command,
 				string(r.Status), r.ExitCode, ns(r.Started), int64(r.Duration), tail(r.Output), r.Error); err != nil {
 				return internal("record execution", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE events SET status = 'done', finished = ?, error = ? WHERE id = ?`,
-			db.now().UnixNano(), errMsg, id); err != nil {
+		if _, err := w.exec(finishEvent, db.now().UnixNano(), errMsg, id); err != nil {
 			return internal("finish event", err)
 		}
 		return nil
