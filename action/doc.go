@@ -116,7 +116,7 @@
 //   - Right after a backslash in a string: refused.
 //
 // Plain (exec args, env, stdin; http headers; non-JSON bodies): the value
-// as it is. Each exec argument is one argv element, so nothing needs
+// as it is (lists joined by spaces, as in Shell mode). Each exec argument is one argv element, so nothing needs
 // quoting there; a header value containing a line break fails the task.
 //
 // raw is the only way around quoting, and easy to grep for: when the last

@@ -160,8 +160,13 @@ func isRaw(p *parse.PipeNode) bool {
 // plainQuoting escapes nothing.
 type plainQuoting struct{}
 
-func (q plainQuoting) text([]byte) quoting                  { return q }
-func (q plainQuoting) action(bool) (string, quoting, error) { return "", q, nil }
+func (q plainQuoting) text([]byte) quoting { return q }
+func (q plainQuoting) action(raw bool) (string, quoting, error) {
+	if raw {
+		return "", q, nil
+	}
+	return escPlain, q, nil
+}
 
 // urlQuoting follows the parts of a URL through the literal text.
 type urlQuoting struct {

@@ -86,10 +86,8 @@ const (
 	escURLQuery    = "_url_query"
 	escJSON        = "_json"        // a JSON value
 	escJSONString  = "_json_string" // inside a JSON string literal
+	escPlain       = "_plain"       // formats lists as Shell and JSON do, quotes nothing
 )
-
-// userFuncs are the functions rules may call besides text/template's own.
-var userFuncs = []string{"json", "raw"}
 
 // funcs is the function map of every template. ParseTemplate rewrites
 // each call of json to pass the root data ($) first, so that json reads the
@@ -106,6 +104,7 @@ var funcs = template.FuncMap{
 	escURLQuery:    func(v any) (string, error) { return urlQuery(text(v)), nil },
 	escJSON:        jsonValue,
 	escJSONString:  func(v any) (string, error) { return jsonInString(text(v)), nil },
+	escPlain:       func(v any) string { return text(v) },
 }
 
 // gjsonText is the text of a gjson result: a string's value, the JSON text

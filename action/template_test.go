@@ -115,6 +115,7 @@ func TestRender(t *testing.T) {
 		// Plain: as it is.
 		{"plain", Plain, `{{ .Message }} '{{ .ShortID }}'`, `Long GC time on duplicator '1842'`},
 		{"plain json", Plain, `{{ json "alert.ok" }}`, `true`},
+		{"plain lists", Plain, `{{ .Tags }} / {{ .Entities }}`, `host:web-01 env:prod Dynatrace / web-01 web-02`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
