@@ -25,7 +25,8 @@ func newClient(t *testing.T, opts ...dynatrace.ClientOption) (*dynatrace.Client,
 	dt.AddProblem(fakedynatrace.Problem{ID: pid, DisplayID: "P-240517133", Title: "Failure rate increase",
 		Impacted: []fakedynatrace.Entity{{ID: "SERVICE-8A2C4E6B1D3F5A79", Type: "SERVICE", Name: "duplicator"}}})
 	opts = append([]dynatrace.ClientOption{dynatrace.WithRetry(dynatrace.Retry{BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond})}, opts...)
-	// A Managed-style base path proves that paths are appended to it.
+	// A trailing slash is accepted (base paths such as Managed's
+	// /e/{env-id} are kept: see the httpx tests).
 	c, err := dynatrace.NewClient(dt.URL+"/", token, opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -75,6 +75,9 @@ func scripted(t *testing.T, statuses []int, retryAfter string) (*Client, *atomic
 		if got := r.Header.Get("Authorization"); got != "Token s3cret" {
 			t.Errorf("Authorization = %q", got)
 		}
+		if r.URL.Path != "/api/x" { // the base URL's path is kept (Managed: /e/{env-id})
+			t.Errorf("path = %q", r.URL.Path)
+		}
 		if i < len(statuses) {
 			if retryAfter != "" {
 				w.Header().Set("Retry-After", retryAfter)
