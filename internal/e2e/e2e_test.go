@@ -63,7 +63,7 @@ rules:
     on_success:
       team: ops_duplicator
       tags: [alexis:remediated]
-      note: "Alexis restarted the duplicator on {{ .Target }} for alert {{ .ShortID }} ({{ .TagValues.app }})."
+      note: "Alexis restarted the duplicator on {{ .Target }} for alert {{ .ShortID }} ({{ .TagValues.app }}): {{ .Kind }} {{ .Reason }} {{ .Status }}, exit {{ .ExitCode }}, attempt {{ .Attempt }}."
       close: true
     on_failure:
       escalate: ops_escalation
@@ -174,7 +174,7 @@ func TestRemediationSucceeds(t *testing.T) {
 		t.Errorf("OpsGenie operations (-want +got):\n%s", diff)
 	}
 	a, _ := w.og.Alert(gcAlertID)
-	wantNote := "Alexis restarted the duplicator on " + w.srv.Addr + " for alert 5120 (duplicator)."
+	wantNote := "Alexis restarted the duplicator on " + w.srv.Addr + " for alert 5120 (duplicator): ssh restart-gc success, exit 0, attempt 1."
 	if diff := cmp.Diff([]string{wantNote}, a.Notes); diff != "" {
 		t.Errorf("notes (-want +got):\n%s", diff)
 	}
@@ -254,7 +254,7 @@ func TestRemediationFails(t *testing.T) {
 		!strings.HasPrefix(p.Comments[2].Content, "Autoremediation Attempt 3\nAlexis restarted the duplicator") {
 		t.Errorf("comments = %+v", p.Comments)
 	}
-	if a, _ := w.og.Alert(gcAlertID); len(a.Notes) != 3 || !strings.HasPrefix(a.Notes[2], "Alexis restarted the duplicator") || a.Status != "closed" {
+	if a, _ := w.og.Alert(gcAlertID); len(a.Notes) != 3 || !strings.HasSuffix(a.Notes[2], "success, exit 0, attempt 3.") || a.Status != "closed" {
 		t.Errorf("after the third delivery: %+v", a)
 	}
 }
