@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -308,10 +309,46 @@ func (c *compiler) paramError(at ctx, ts *taskSyntax, spec alexis.ActionSpec, er
 			c.unknownParam(at, ts, spec, p.key)
 			return
 		}
-		c.templateError(at, p.value, path, pe.Err)
+		c.templateError(at, descend(p.value, pe.Param[len(key):]), path, pe.Err)
 		return
 	}
 	c.errorf(at, ts.action.node, path, "%v", pe.Err)
+}
+
+// descend follows the rest of a parameter path (".name", "[2]", in any
+// sequence) from n to the node it names, as far as it exists, so that an
+// error about headers.Authorization or args[1] points at that value.
+func descend(n *yaml.Node, rest string) *yaml.Node {
+	for rest != "" && n != nil {
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		var next *yaml.Node
+		switch {
+		case rest[0] == '.' && n.Kind == yaml.MappingNode:
+			name := rest[1:]
+			if i := strings.IndexAny(name, ".["); i >= 0 {
+				name = name[:i]
+			}
+			rest = rest[1+len(name):]
+			next = yamlpos.Lookup(n, name)
+		case rest[0] == '[' && n.Kind == yaml.SequenceNode:
+			end := strings.IndexByte(rest, ']')
+			if end < 0 {
+				return n
+			}
+			i, err := strconv.Atoi(rest[1:end])
+			rest = rest[end+1:]
+			if err == nil && i >= 0 && i < len(n.Content) {
+				next = n.Content[i]
+			}
+		}
+		if next == nil {
+			return n
+		}
+		n = next
+	}
+	return n
 }
 
 func (c *compiler) unknownParam(at ctx, ts *taskSyntax, spec alexis.ActionSpec, key *yaml.Node) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 
 	alexis "github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/action"
@@ -82,6 +83,16 @@ func (Call) New(p alexis.Params) (alexis.Action, error) {
 	t, err := action.ParseTemplate("url", cfg.URL, action.URL)
 	if err != nil {
 		return nil, &alexis.ParamError{Param: "url", Err: err}
+	}
+	names := make([]string, 0, len(cfg.Headers))
+	for name := range cfg.Headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if _, err := action.ParseTemplate(name, cfg.Headers[name], action.Plain); err != nil {
+			return nil, &alexis.ParamError{Param: "headers." + name, Err: err}
+		}
 	}
 	return &templateAction{t: t}, nil
 }
