@@ -49,6 +49,14 @@
 //	defer n.Close()
 //	eng, err := alexis.New(rs, alexis.WithNotifiers(n))
 //
+// Notes are templates over writeback.Data (rule, target, kind, reason,
+// status, exit code, duration, attempt, output tail with secrets redacted,
+// and the event's fields). Attempts are counted in memory unless
+// WithAttemptCounter says otherwise; dynatrace.AttemptCounter counts the
+// problem's "Autoremediation Attempt" comments, which survives restarts
+// (list the OpsGenie notifier before the Dynatrace one). Pending
+// escalations are in memory too: Pending lists them, Schedule restores them.
+//
 // It depends on the AlertWriter interface only, so another alerting tool
 // (Jira Service Management Ops, PagerDuty) can take Client's place.
 package opsgenie
