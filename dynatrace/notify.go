@@ -99,9 +99,11 @@ func ProblemID(ev *alexis.Event) string {
 // Alexis' earlier attempt comments on the problem of an event (ProblemID),
 // so that OpsGenie notes and Dynatrace comments number attempts alike and
 // the count survives restarts. For an event without a problem it returns
-// -1 (unknown). The count is per problem, whatever the rule. List the
-// OpsGenie notifier before the Dynatrace one, so that it counts before the
-// new comment is written.
+// -1 (unknown). The count is per problem, whatever the rule: when several
+// rules match one event, their OpsGenie notes share the next number while
+// the Dynatrace comments number them in turn. List the OpsGenie notifier
+// before the Dynatrace one, so that it counts before the new comment is
+// written.
 func AttemptCounter(w ProblemWriter, commentContext string) func(ctx context.Context, ev *alexis.Event, rule string) (int, error) {
 	if commentContext == "" {
 		commentContext = DefaultContext
