@@ -82,6 +82,9 @@ func offsetOf(val []rune, line, col int) int {
 // mapScalar returns, for each character of val, where it was written; nil
 // when the file text does not spell val.
 func (s *source) mapScalar(n *yaml.Node, val []rune) []pos {
+	if n.Line < 1 || n.Column < 1 || n.Kind != yaml.ScalarNode {
+		return nil
+	}
 	block := n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
 	double := n.Style&yaml.DoubleQuotedStyle != 0
 	single := n.Style&yaml.SingleQuotedStyle != 0
