@@ -8,6 +8,9 @@
 // up a pty session) and, when asked, forwards "direct-tcpip" channels to
 // loopback addresses so it can act as a jump host. Without a pty, closing
 // the session leaves the command running, exactly like OpenSSH.
+// Options.Handler replaces the shell with an in-process function (same
+// output, exit status and hang-up rules) where forking would distort a
+// measurement, as in the action/ssh fan-out benchmark.
 //
 // The shortest use:
 //

@@ -2,7 +2,9 @@ package sshtest
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
 	"net"
 	"os/exec"
 	"strconv"
@@ -28,6 +30,17 @@ type Options struct {
 	// Forward accepts "direct-tcpip" channels to loopback addresses, so the
 	// server can serve as a jump host (bastion).
 	Forward bool
+	// Handler, when set, answers every exec request in-process instead of
+	// running /bin/sh -c: it gets the command line and the session's
+	// output (with a pty, both writers are the terminal: "\n" written as
+	// "\r\n"), and its result is sent as the exit status. Its ctx is
+	// cancelled when a pty session is closed by the client (where sshd
+	// hangs up the command) and when the server closes; a handler must
+	// return once ctx is done. Closing a session without a pty leaves the
+	// handler running, as it leaves a shell command running. Use it where
+	// forking shells would distort a measurement (benchmarks), not to fake
+	// what a shell would answer.
+	Handler func(ctx context.Context, command string, stdout, stderr io.Writer) (exitStatus int)
 }
 
 // Server is a running in-process SSH server on 127.0.0.1.
@@ -40,6 +53,7 @@ type Server struct {
 	cfg      *gossh.ServerConfig
 	user     string
 	forward  bool
+	handler  func(ctx context.Context, command string, stdout, stderr io.Writer) int
 	ln       net.Listener
 	conns    atomic.Int64
 	execs    atomic.Int64
@@ -48,6 +62,7 @@ type Server struct {
 	mu     sync.Mutex
 	open   map[net.Conn]struct{}
 	procs  map[*exec.Cmd]struct{}
+	stops  map[*context.CancelFunc]struct{} // of running handlers
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -59,7 +74,8 @@ func Start(tb testing.TB, o *Options) *Server {
 		o = &Options{}
 	}
 	s := &Server{HostKey: o.HostKey, ClientKey: o.ClientKey, user: o.User, forward: o.Forward,
-		open: map[net.Conn]struct{}{}, procs: map[*exec.Cmd]struct{}{}}
+		handler: o.Handler, open: map[net.Conn]struct{}{}, procs: map[*exec.Cmd]struct{}{},
+		stops: map[*context.CancelFunc]struct{}{}}
 	if s.HostKey == nil {
 		s.HostKey = NewKey(tb)
 	}
@@ -128,8 +144,9 @@ func (s *Server) DropConnections() {
 	}
 }
 
-// Close stops listening, drops every connection and kills every command
-// still running (also those a closed non-pty session left behind).
+// Close stops listening, drops every connection, kills every command
+// still running (also those a closed non-pty session left behind), cancels
+// every running Handler and waits for them.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -143,6 +160,9 @@ func (s *Server) Close() {
 	}
 	for cmd := range s.procs {
 		killGroup(cmd, syscall.SIGKILL)
+	}
+	for stop := range s.stops {
+		(*stop)()
 	}
 	s.mu.Unlock()
 	s.wg.Wait()

@@ -2,10 +2,14 @@ package sshtest_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,26 +51,25 @@ func run(t *testing.T, c *gossh.Client, pty bool, cmd string) (string, error) {
 	return out.String(), err
 }
 
-func TestExec(t *testing.T) {
-	srv := sshtest.Start(t, nil)
+// execCase is one command run on its own session, what it must print
+// (stdout and stderr together) and how it must end.
+type execCase struct {
+	cmd    string
+	pty    bool
+	out    string
+	status int
+	signal string
+}
+
+// checkExecs runs each case on one connection to srv, then checks that srv
+// counted that connection and every exec.
+func checkExecs(t *testing.T, srv *sshtest.Server, tests []execCase) {
+	t.Helper()
 	c, err := dial(t, srv, "anyone", srv.ClientKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	tests := []struct {
-		cmd    string
-		pty    bool
-		out    string
-		status int
-		signal string
-	}{
-		{cmd: "echo hello", out: "hello\n"},
-		{cmd: "echo oops >&2", out: "oops\n"},
-		{cmd: "echo a; echo b >&2", pty: true, out: "a\r\nb\r\n"},
-		{cmd: "exit 3", status: 3},
-		{cmd: "kill -TERM $$", signal: "TERM"},
-	}
 	for _, tt := range tests {
 		out, err := run(t, c, tt.pty, tt.cmd)
 		var ee *gossh.ExitError
@@ -90,6 +93,34 @@ func TestExec(t *testing.T) {
 	}
 }
 
+// start starts cmd on a new session, on a pty if asked.
+func start(t *testing.T, c *gossh.Client, pty bool, cmd string) *gossh.Session {
+	t.Helper()
+	s, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pty {
+		if err := s.RequestPty("dumb", 24, 80, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Start(cmd); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestExec(t *testing.T) {
+	checkExecs(t, sshtest.Start(t, nil), []execCase{
+		{cmd: "echo hello", out: "hello\n"},
+		{cmd: "echo oops >&2", out: "oops\n"},
+		{cmd: "echo a; echo b >&2", pty: true, out: "a\r\nb\r\n"},
+		{cmd: "exit 3", status: 3},
+		{cmd: "kill -TERM $$", signal: "TERM"},
+	})
+}
+
 // TestCloseSession checks the OpenSSH behaviour the server imitates:
 // closing a pty session ends its command, closing a plain one does not.
 func TestCloseSession(t *testing.T) {
@@ -102,18 +133,7 @@ func TestCloseSession(t *testing.T) {
 	dir := t.TempDir()
 	for _, pty := range []bool{true, false} {
 		marker := filepath.Join(dir, "pty-"+map[bool]string{true: "yes", false: "no"}[pty])
-		s, err := c.NewSession()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if pty {
-			if err := s.RequestPty("dumb", 24, 80, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := s.Start("sleep 0.5; touch " + marker); err != nil {
-			t.Fatal(err)
-		}
+		s := start(t, c, pty, "sleep 0.5; touch "+marker)
 		time.Sleep(100 * time.Millisecond)
 		s.Close()
 		time.Sleep(900 * time.Millisecond)
@@ -135,6 +155,12 @@ func TestAuth(t *testing.T) {
 	c, err := dial(t, srv, "alexis", srv.ClientKey)
 	if err != nil {
 		t.Fatalf("right user and key: %v", err)
+	}
+	// The server counts a connection once its side of the handshake
+	// returns, which may be after the client's; a command it answered
+	// was served after the count.
+	if _, err := run(t, c, false, "true"); err != nil {
+		t.Fatal(err)
 	}
 	c.Close()
 	if got := srv.Connections(); got != 1 {
@@ -210,5 +236,80 @@ func TestKeyFile(t *testing.T) {
 		if !bytes.Equal(s.PublicKey().Marshal(), k.Public().Marshal()) {
 			t.Errorf("passphrase %q: key file holds another key", pass)
 		}
+	}
+}
+
+// echoHandler answers "out TEXT", "err TEXT", "exit N" and "wait" (until
+// ctx is done, then exit 129, as a hung-up shell's 128+SIGHUP), and
+// reports each wait's end on ended.
+func echoHandler(ended chan<- string) func(ctx context.Context, command string, stdout, stderr io.Writer) int {
+	return func(ctx context.Context, command string, stdout, stderr io.Writer) int {
+		verb, arg, _ := strings.Cut(command, " ")
+		switch verb {
+		case "out":
+			fmt.Fprintln(stdout, arg)
+		case "err":
+			fmt.Fprintln(stderr, arg)
+		case "exit":
+			n, _ := strconv.Atoi(arg)
+			return n
+		case "wait":
+			<-ctx.Done()
+			ended <- arg
+			return 129
+		default:
+			fmt.Fprintf(stderr, "%s: not found\n", verb)
+			return 127
+		}
+		return 0
+	}
+}
+
+func TestHandler(t *testing.T) {
+	checkExecs(t, sshtest.Start(t, &sshtest.Options{Handler: echoHandler(nil)}), []execCase{
+		{cmd: "out hello", out: "hello\n"},
+		{cmd: "err oops", out: "oops\n"},
+		{cmd: "out a\nb", pty: true, out: "a\r\nb\r\n"},
+		{cmd: "exit 3", status: 3},
+		{cmd: "frobnicate", out: "frobnicate: not found\n", status: 127},
+	})
+}
+
+// TestHandlerHangUp checks that a Handler is stopped where a shell command
+// would be: when its pty session is closed and when the server closes, not
+// when a plain session is closed.
+func TestHandlerHangUp(t *testing.T) {
+	ended := make(chan string, 2)
+	srv := sshtest.Start(t, &sshtest.Options{Handler: echoHandler(ended)})
+	c, err := dial(t, srv, "me", srv.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, pty := range []bool{true, false} {
+		name := map[bool]string{true: "pty", false: "plain"}[pty]
+		start(t, c, pty, "wait "+name).Close()
+	}
+	select {
+	case got := <-ended:
+		if got != "pty" {
+			t.Errorf("closing the sessions ended the %s handler, want the pty one", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("closing the pty session did not cancel its handler")
+	}
+	select {
+	case got := <-ended:
+		t.Fatalf("closing a plain session ended its handler (%s)", got)
+	case <-time.After(200 * time.Millisecond):
+	}
+	srv.Close() // returns once the plain handler has returned
+	select {
+	case got := <-ended:
+		if got != "plain" {
+			t.Errorf("Close ended %q, want plain", got)
+		}
+	default:
+		t.Error("Close returned before the plain session's handler ended")
 	}
 }

@@ -2,6 +2,7 @@ package sshtest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"os"
@@ -22,9 +23,8 @@ func (s *Server) session(nch gossh.NewChannel) {
 	}
 	defer ch.Close()
 	var (
-		pty  bool
-		cmd  *exec.Cmd
-		done chan struct{}
+		pty bool
+		cmd *job
 	)
 	for req := range reqs {
 		switch req.Type {
@@ -41,15 +41,18 @@ func (s *Server) session(nch gossh.NewChannel) {
 				req.Reply(false, nil)
 				continue
 			}
-			cmd = s.start(ch, p.Command, pty)
+			if s.handler != nil {
+				cmd = s.startHandler(ch, p.Command, pty)
+			} else {
+				cmd = s.start(ch, p.Command, pty)
+			}
 			// Reply before watching the command: a fast command must not
 			// close the channel ahead of the reply.
 			req.Reply(cmd != nil, nil)
 			if cmd == nil {
 				return
 			}
-			done = make(chan struct{})
-			go s.wait(ch, cmd, done)
+			go cmd.wait()
 		default:
 			// env, shell, subsystem, signal (OpenSSH ignores it too)...
 			req.Reply(false, nil)
@@ -60,26 +63,37 @@ func (s *Server) session(nch gossh.NewChannel) {
 	// command running.
 	if cmd != nil && pty {
 		select {
-		case <-done:
+		case <-cmd.done:
 		default:
-			killGroup(cmd, syscall.SIGHUP)
+			cmd.hangUp()
 		}
 	}
 }
 
+// job is a command started for an exec request.
+type job struct {
+	wait   func() // waits for the command, reports its exit and closes the channel
+	done   chan struct{}
+	hangUp func() // ends the command when its pty session is closed
+}
+
+// outputs returns the writers for a command's stdout and stderr on ch.
+func outputs(ch gossh.Channel, pty bool) (stdout, stderr io.Writer) {
+	if pty {
+		w := &crlfWriter{w: ch}
+		return w, w
+	}
+	return ch, ch.Stderr()
+}
+
 // start starts command through /bin/sh -c in its own process group,
 // writing its output to ch. It returns nil if the command cannot start.
-func (s *Server) start(ch gossh.Channel, command string, pty bool) *exec.Cmd {
+func (s *Server) start(ch gossh.Channel, command string, pty bool) *job {
 	cmd := exec.Command("/bin/sh", "-c", command)
 	cmd.Env = os.Environ()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.WaitDelay = 2 * time.Second
-	if pty {
-		w := &crlfWriter{w: ch}
-		cmd.Stdout, cmd.Stderr = w, w
-	} else {
-		cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
-	}
+	cmd.Stdout, cmd.Stderr = outputs(ch, pty)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || cmd.Start() != nil {
@@ -87,18 +101,46 @@ func (s *Server) start(ch gossh.Channel, command string, pty bool) *exec.Cmd {
 	}
 	s.procs[cmd] = struct{}{}
 	s.execs.Add(1)
-	return cmd
+	j := &job{done: make(chan struct{}), hangUp: func() { killGroup(cmd, syscall.SIGHUP) }}
+	j.wait = func() {
+		cmd.Wait()
+		close(j.done)
+		s.mu.Lock()
+		delete(s.procs, cmd)
+		s.mu.Unlock()
+		sendExit(ch, cmd.ProcessState)
+		ch.Close()
+	}
+	return j
 }
 
-// wait reports the exit status of cmd when it ends and closes ch.
-func (s *Server) wait(ch gossh.Channel, cmd *exec.Cmd, done chan struct{}) {
-	cmd.Wait()
-	close(done)
+// startHandler runs command through the Handler option. Close cancels it
+// and waits for it to return. It returns nil once the server is closed.
+func (s *Server) startHandler(ch gossh.Channel, command string, pty bool) *job {
+	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
-	delete(s.procs, cmd)
-	s.mu.Unlock()
-	sendExit(ch, cmd.ProcessState)
-	ch.Close()
+	defer s.mu.Unlock()
+	if s.closed {
+		cancel()
+		return nil
+	}
+	s.stops[&cancel] = struct{}{}
+	s.execs.Add(1)
+	s.wg.Add(1)
+	j := &job{done: make(chan struct{}), hangUp: cancel}
+	j.wait = func() {
+		defer s.wg.Done()
+		stdout, stderr := outputs(ch, pty)
+		status := s.handler(ctx, command, stdout, stderr)
+		close(j.done)
+		s.mu.Lock()
+		delete(s.stops, &cancel)
+		s.mu.Unlock()
+		cancel()
+		sendStatus(ch, status)
+		ch.Close()
+	}
+	return j
 }
 
 func sendExit(ch gossh.Channel, ps *os.ProcessState) {
@@ -117,7 +159,11 @@ func sendExit(ch gossh.Channel, ps *os.ProcessState) {
 		}{Signal: name}))
 		return
 	}
-	ch.SendRequest("exit-status", false, gossh.Marshal(struct{ Status uint32 }{uint32(ps.ExitCode())}))
+	sendStatus(ch, ps.ExitCode())
+}
+
+func sendStatus(ch gossh.Channel, status int) {
+	ch.SendRequest("exit-status", false, gossh.Marshal(struct{ Status uint32 }{uint32(status)}))
 }
 
 // killGroup signals the command's whole process group.
