@@ -81,6 +81,11 @@
 //     a command.
 //   - A value containing a NUL byte fails the task: no shell command can
 //     carry one.
+//   - A value that starts an argument (at the start of a word, or right
+//     after a quote that starts one) and begins with "-" fails the task:
+//     the command would read alert text as an option (rm -rf, tar
+//     --checkpoint-action=exec=...). Write -- before it in the command
+//     (rm -- {{ .X }}), or text before it in the word (./{{ .X }}).
 //
 // The tracking follows POSIX sh and these bash constructs; the hostile
 // value tests run every quoting context through dash and bash.
@@ -130,7 +135,11 @@
 //
 //	program     string, required. An absolute path, or a name looked up in
 //	            PATH. Written out: never a template.
-//	args        list of templates (Plain). Each is exactly one argument.
+//	args        list of templates (Plain). Each is exactly one argument. An
+//	            argument whose template starts with {{ }} may not come out
+//	            starting with "-" (the task fails: alert text would become
+//	            an option) unless an earlier argument is a literal "--".
+//	            Unquoted YAML numbers and booleans are taken as text.
 //	env         map of name to template (Plain). Added to the environment,
 //	            which otherwise holds only PATH, HOME, LANG, LC_ALL, TZ,
 //	            TMPDIR from Alexis' own (Exec.PassEnv) and ALEXIS_RULE,

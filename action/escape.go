@@ -254,6 +254,23 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// notOption refuses a value that would be read as an option, then quotes
+// it with quote.
+func notOption(s string, quote func(string) (string, error)) (string, error) {
+	if strings.HasPrefix(s, "-") {
+		return "", errOption(s)
+	}
+	return quote(s)
+}
+
+// errOption says why value s may not start an argument.
+func errOption(s string) error {
+	if len(s) > 40 {
+		s = s[:40] + "..."
+	}
+	return fmt.Errorf("the value %q starts an argument with \"-\" and would be read as an option; write -- before it in the command, or text before it (./{{ ... }})", s)
+}
+
 func shellWord(s string) (string, error) {
 	if strings.IndexByte(s, 0) >= 0 {
 		return "", errNUL

@@ -168,14 +168,21 @@ type execAction struct {
 	maxOutput int
 }
 
-// argv renders the argument vector.
+// argv renders the argument vector. An argument whose template starts
+// with an interpolation may not come out starting with "-" (the program
+// would read alert text as an option) unless a literal -- came before.
 func (a *execAction) argv(ev *alexis.Event, target string) ([]string, error) {
 	argv := []string{a.program}
-	for _, t := range a.args {
+	dd := false
+	for i, t := range a.args {
 		s, err := t.Render(ev, target)
 		if err != nil {
 			return nil, err
 		}
+		if !dd && strings.HasPrefix(t.Text(), "{{") && strings.HasPrefix(s, "-") {
+			return nil, fmt.Errorf("args[%d]: %w", i, errOption(s))
+		}
+		dd = dd || t.Text() == "--"
 		argv = append(argv, s)
 	}
 	return argv, nil

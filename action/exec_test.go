@@ -47,6 +47,9 @@ func TestExecArgsAreNotShellWords(t *testing.T) {
 		}
 		res := a.Run(context.Background(), alexis.Invocation{Event: &alexis.Event{Message: msg}, Target: "web-01"})
 		want := alexis.Result{Status: alexis.StatusSuccess, Output: "<" + msg + "><web-01><xy>"}
+		if strings.HasPrefix(msg, "-") { // would be an option: refused
+			want = alexis.Result{Status: alexis.StatusFailure, ExitCode: -1, Error: "exec: args[3]: " + errOption(msg).Error()}
+		}
 		if diff := cmp.Diff(want, res, ignoreTimes); diff != "" {
 			t.Errorf("message %q (-want +got):\n%s", msg, diff)
 		}
@@ -204,6 +207,33 @@ func TestExecLeftoversKilled(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	waitDead(t, readPid(t, pidfile))
+}
+
+func TestExecOptionValues(t *testing.T) {
+	ev := &alexis.Event{Message: "--checkpoint-action=exec=sh"}
+	for _, tc := range []struct {
+		args []any
+		want string // "" means refused
+	}{
+		{[]any{"cf", "x", "{{ .Message }}"}, ""},
+		{[]any{"cf", "x", "{{ .Details.none }}{{ .Message }}"}, ""},
+		{[]any{"cf", "x", "--", "{{ .Message }}"}, "/bin/echo cf x -- --checkpoint-action=exec=sh"},
+		{[]any{"cf", "x", "./{{ .Message }}"}, "/bin/echo cf x ./--checkpoint-action=exec=sh"},
+		{[]any{"--msg={{ .Message }}"}, "/bin/echo --msg=--checkpoint-action=exec=sh"},
+		{[]any{"-v", "{{ .ID }}"}, "/bin/echo -v ''"},
+	} {
+		a := newExec(t, &Exec{}, alexis.Params{"program": "/bin/echo", "args": tc.args})
+		got, err := a.Render(ev, "")
+		res := a.Run(context.Background(), alexis.Invocation{Event: ev})
+		switch {
+		case tc.want == "":
+			if err == nil || !strings.Contains(err.Error(), "would be read as an option") || res.Status != alexis.StatusFailure || !strings.Contains(res.Error, "args[2]: the value") {
+				t.Errorf("%v: Render %q, %v; Run %+v: want both refused", tc.args, got, err, res)
+			}
+		case err != nil || got != tc.want || res.Status != alexis.StatusSuccess:
+			t.Errorf("%v: Render %q, %v; Run %+v: want %q", tc.args, got, err, res, tc.want)
+		}
+	}
 }
 
 func TestExecRender(t *testing.T) {

@@ -26,6 +26,12 @@ type shellQuoting struct {
 	word byte
 	// brk is true inside [...] within a word (a bash array subscript).
 	brk bool
+	// fresh is true right after a quote that opened a word: a value
+	// there starts an argument.
+	fresh bool
+	// dd is true after a -- word in the current command: arguments after
+	// it are not options.
+	dd bool
 	// bad says why nothing may be interpolated from here on (the tracking
 	// cannot be sure of the quoting any more).
 	bad string
@@ -54,6 +60,9 @@ func (q shellQuoting) merge(o quoting) quoting {
 	if p.word != q.word {
 		q.word = wordUnknown
 	}
+	// When in doubt, check for options.
+	q.fresh = q.fresh || p.fresh
+	q.dd = q.dd && p.dd
 	return q
 }
 
@@ -89,6 +98,9 @@ func (q shellQuoting) text(s []byte) quoting {
 			continue
 		}
 		q.pend = 0
+		if t := q.top(); t == 's' || t == 'd' {
+			q.fresh = false
+		}
 		switch q.top() {
 		case 'h':
 			return q
@@ -167,10 +179,10 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		q.pend, q.word = '\\', wordYes
 	case '\'':
 		*q = q.push('s')
-		q.word = wordYes
+		q.fresh, q.word = q.word != wordYes, wordYes
 	case '"':
 		*q = q.push('d')
-		q.word = wordYes
+		q.fresh, q.word = q.word != wordYes, wordYes
 	case '`':
 		*q = q.push('b')
 		q.word = wordYes
@@ -206,6 +218,7 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 			q.pend = '$'
 		}
 	case '(':
+		q.dd = false
 		if atWord && next == '(' {
 			*q = q.push('A')
 			return i + 1
@@ -213,6 +226,7 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		*q = q.push('p')
 		q.word = wordNo
 	case ')':
+		q.dd = false
 		if q.top() == 'L' {
 			*q = q.pop()
 		}
@@ -233,7 +247,12 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		if q.top() == 'L' {
 			*q = q.pop()
 		}
-		q.word, q.brk = wordNo, false
+		q.word, q.brk, q.dd = wordNo, false, false
+	case '-':
+		if atWord && next == '-' && (i+2 == len(s) || s[i+2] == ' ' || s[i+2] == '\t' || s[i+2] == '\n' || s[i+2] == ';') {
+			q.dd = true
+		}
+		q.word = wordYes
 	case ' ', '\t', '>':
 		q.word, q.brk = wordNo, false
 	case '[':
@@ -340,10 +359,22 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 	case strings.ContainsRune(q.stack, 'L'):
 		return "", q, errors.New("an interpolation may not stand in a let, declare, typeset or local command: arithmetic evaluation can run commands")
 	}
+	// A value that starts an argument must not start with "-", or the
+	// command would read it as an option (tar --checkpoint-action=...),
+	// unless a -- word came before it.
+	arg := !q.dd && (q.fresh || q.word != wordYes)
 	switch q.top() {
 	case 's':
+		q.fresh = false
+		if arg {
+			return escShellSingleArg, q, nil
+		}
 		return escShellSingle, q, nil
 	case 'd':
+		q.fresh = false
+		if arg {
+			return escShellDoubleArg, q, nil
+		}
 		return escShellDouble, q, nil
 	case 'b':
 		return "", q, errors.New("an interpolation may not stand inside `backquotes`; use $(...)")
@@ -360,5 +391,8 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 		return "", q, errors.New("an interpolation may not stand inside [...] in a word: bash evaluates an array subscript as arithmetic")
 	}
 	q.word = wordYes
+	if arg {
+		return escShellArg, q, nil
+	}
 	return escShell, q, nil
 }

@@ -81,12 +81,16 @@ const (
 	escShell       = "_shell"        // unquoted shell word: '...'
 	escShellSingle = "_shell_single" // inside '...'
 	escShellDouble = "_shell_double" // inside "..."
-	escURLHost     = "_url_host"
-	escURLPath     = "_url_path"
-	escURLQuery    = "_url_query"
-	escJSON        = "_json"        // a JSON value
-	escJSONString  = "_json_string" // inside a JSON string literal
-	escPlain       = "_plain"       // formats lists as Shell and JSON do, quotes nothing
+	// The same where the value starts an argument: it must not start with "-".
+	escShellArg       = "_shell_arg"
+	escShellSingleArg = "_shell_single_arg"
+	escShellDoubleArg = "_shell_double_arg"
+	escURLHost        = "_url_host"
+	escURLPath        = "_url_path"
+	escURLQuery       = "_url_query"
+	escJSON           = "_json"        // a JSON value
+	escJSONString     = "_json_string" // inside a JSON string literal
+	escPlain          = "_plain"       // formats lists as Shell and JSON do, quotes nothing
 )
 
 // funcs is the function map of every template. ParseTemplate rewrites
@@ -96,15 +100,18 @@ var funcs = template.FuncMap{
 	"json": func(d *data, path string) string { return gjsonText(gjson.GetBytes(d.raw, path)) },
 	"raw":  func(v any) string { return text(v) },
 
-	escShell:       func(v any) (string, error) { return shellWord(text(v)) },
-	escShellSingle: func(v any) (string, error) { return shellInSingle(text(v)) },
-	escShellDouble: func(v any) (string, error) { return shellInDouble(text(v)) },
-	escURLHost:     func(v any) (string, error) { return urlHost(text(v)) },
-	escURLPath:     func(v any) (string, error) { return urlPath(text(v)) },
-	escURLQuery:    func(v any) (string, error) { return urlQuery(text(v)), nil },
-	escJSON:        jsonValue,
-	escJSONString:  func(v any) (string, error) { return jsonInString(text(v)), nil },
-	escPlain:       func(v any) string { return text(v) },
+	escShell:          func(v any) (string, error) { return shellWord(text(v)) },
+	escShellSingle:    func(v any) (string, error) { return shellInSingle(text(v)) },
+	escShellDouble:    func(v any) (string, error) { return shellInDouble(text(v)) },
+	escShellArg:       func(v any) (string, error) { return notOption(text(v), shellWord) },
+	escShellSingleArg: func(v any) (string, error) { return notOption(text(v), shellInSingle) },
+	escShellDoubleArg: func(v any) (string, error) { return notOption(text(v), shellInDouble) },
+	escURLHost:        func(v any) (string, error) { return urlHost(text(v)) },
+	escURLPath:        func(v any) (string, error) { return urlPath(text(v)) },
+	escURLQuery:       func(v any) (string, error) { return urlQuery(text(v)), nil },
+	escJSON:           jsonValue,
+	escJSONString:     func(v any) (string, error) { return jsonInString(text(v)), nil },
+	escPlain:          func(v any) string { return text(v) },
 }
 
 // gjsonText is the text of a gjson result: a string's value, the JSON text
@@ -227,6 +234,9 @@ func newData(ev *alexis.Event, target string) *data {
 func cleanErr(err error) error {
 	s := err.Error()
 	for _, r := range []struct{ from, to string }{
+		{"error calling " + escShellSingleArg + ": ", ""},
+		{"error calling " + escShellDoubleArg + ": ", ""},
+		{"error calling " + escShellArg + ": ", ""},
 		{"error calling " + escShellSingle + ": ", ""},
 		{"error calling " + escShellDouble + ": ", ""},
 		{"error calling " + escShell + ": ", ""},
