@@ -10,10 +10,12 @@
 //
 // The shortest use:
 //
-//	reg := action.Registry()
-//	rs, err := rule.LoadDir("rules", reg)
+//	reg := builtin.Registry(builtin.Config{})  // package action/builtin
+//	rs, err := rule.LoadDir("rules", reg)     // package rule
 //	eng, err := alexis.New(rs, alexis.WithDryRun(true))
-//	plan := eng.Plan(ev)
+//	evs, err := source.Parse(alexis.SourceOpsGenie, body) // package source
+//	plan := eng.Plan(evs[0])                  // what would run; runs nothing
+//	report, err := eng.Handle(ctx, evs[0])    // run it
 //
 // This package holds the vocabulary and the Engine only; it imports no
 // HTTP framework, SSH or SQL.
