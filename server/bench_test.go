@@ -22,8 +22,15 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// benchClients is how many requests the load generator keeps in flight.
-const benchClients = 32
+// benchClients is how many requests the load generator keeps in flight
+// (BENCH_CLIENTS overrides it).
+func benchClients() int {
+	n := 32
+	if v := os.Getenv("BENCH_CLIENTS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	return n
+}
 
 // writeBenchRules writes 100 rules: 99 that do not match the duplicator
 // alert and one that does (an ssh restart, planned only: dry run).
@@ -111,7 +118,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	}
 	hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + testToken}}
 	gen := func(url string) *loadgen.Result {
-		res, err := loadgen.Run(context.Background(), loadgen.Config{URL: url, Header: hdr, Clients: benchClients,
+		res, err := loadgen.Run(context.Background(), loadgen.Config{URL: url, Header: hdr, Clients: benchClients(),
 			Requests: n, MaxDuration: 5 * time.Minute, Body: func(i int) []byte { return bodies[i] }})
 		if err != nil {
 			b.Fatal(err)
@@ -141,8 +148,15 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	}
 	writeBenchRules(b, cfg.Rules)
 	fa := &firstAction{seen: map[string]bool{}}
+	// BENCH_HOLD_WORKERS=1 holds every claimed event until the intake run
+	// ended: intake alone, without the workers competing for the CPU.
+	hold := make(chan struct{})
+	var hooks server.Hooks
+	if os.Getenv("BENCH_HOLD_WORKERS") != "" {
+		hooks.AfterClaim = func(*alexis.QueuedEvent) error { <-hold; return nil }
+	}
 	srv, err := server.New(cfg, server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
-		server.WithEngineOptions(alexis.WithObservers(fa)))
+		server.WithEngineOptions(alexis.WithObservers(fa)), server.WithHooks(hooks))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -165,6 +179,11 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	stopBare()
 	got := gen(alexisURL)
 	b.StopTimer()
+	var commits, writes int64
+	if st, ok := srv.Store().(interface{ Stats() (int64, int64) }); ok {
+		commits, writes = st.Stats()
+	}
+	close(hold)
 	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		d, err := srv.Store().QueueDepth(context.Background())
@@ -183,6 +202,9 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		b.Fatalf("%d events reached their first action, want %d", len(fa.delays), n)
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	if commits > 0 {
+		b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
+	}
 	b.ReportMetric(bare.PerSecond(), "bare_req/s")
 	b.ReportMetric(got.PerSecond(), "alexis_req/s")
 	b.ReportMetric(got.PerSecond()/bare.PerSecond(), "ratio")

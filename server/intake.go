@@ -71,6 +71,11 @@ func (s *Server) readEvents(c echo.Context, src alexis.Source) ([]*alexis.Event,
 	}
 	evs, err := s.parse(src, body)
 	if err != nil {
+		// The parsers check the body too (package internal/payload); this
+		// finer check runs only on failure, to say where a syntax error is.
+		if cerr := CheckJSON(body); cerr != nil {
+			return nil, cerr
+		}
 		if alexis.ErrorCode(err) == alexis.EINTERNAL {
 			return nil, &alexis.Error{Code: alexis.EINVALID, Message: fmt.Sprintf("%s payload", src), Err: err}
 		}
@@ -91,8 +96,9 @@ func (s *Server) readEvents(c echo.Context, src alexis.Source) ([]*alexis.Event,
 	return evs, nil
 }
 
-// readBody enforces the content type (JSON), the size limit, UTF-8, the
-// nesting depth and JSON syntax.
+// readBody enforces the content type (JSON) and the size limit. UTF-8,
+// nesting depth and syntax are checked by the parser and, when it fails,
+// by CheckJSON.
 func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	r := c.Request()
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
@@ -109,9 +115,6 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 			return nil, tooLarge(limit)
 		}
 		return nil, alexis.Errorf(alexis.EINVALID, "reading the body: %v", err)
-	}
-	if err := CheckJSON(body); err != nil {
-		return nil, err
 	}
 	return body, nil
 }

@@ -106,6 +106,8 @@ func (db *DB) drain() {
 
 func (db *DB) commit(batch []*op) {
 	errs, err := db.commitTx(batch)
+	db.commits.Add(1)
+	db.ops.Add(int64(len(batch)))
 	if (err != nil || errs != nil) && len(batch) > 1 {
 		// One op failed, or the commit did: the batch was rolled back.
 		// Commit each op alone so that only the failing one fails.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexis-project/alexis"
@@ -38,7 +39,9 @@ type DB struct {
 	stop     chan struct{}
 	done     chan struct{}
 	stmts    map[string]*sql.Stmt // the writer's, used by the committer only
-	mu       sync.RWMutex         // guards closed against sends on in
+	commits  atomic.Int64
+	ops      atomic.Int64
+	mu       sync.RWMutex // guards closed against sends on in
 	closed   bool
 }
 
@@ -55,7 +58,7 @@ func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now
 // at most max events per transaction, and after taking what is already
 // waiting it waits up to window for more, but only while the previous
 // commit held more than one request (under load); a lone request is
-// committed at once. 0 never waits. Defaults: window 1ms, max 256.
+// committed at once. 0 never waits. Defaults: window 2ms, max 256.
 func WithBatch(window time.Duration, max int) Option {
 	return func(db *DB) {
 		db.window = window
@@ -68,7 +71,7 @@ func WithBatch(window time.Duration, max int) Option {
 // Open opens (creating if needed) the store at path and starts its group
 // committer. Close it when done.
 func Open(path string, opts ...Option) (*DB, error) {
-	db := &DB{path: path, log: slog.Default(), now: time.Now, maxBatch: 256, window: time.Millisecond,
+	db := &DB{path: path, log: slog.Default(), now: time.Now, maxBatch: 256, window: 2 * time.Millisecond,
 		in: make(chan *op, 1024), wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
@@ -175,6 +178,10 @@ func migrate(pool *sql.DB) error {
 	_, err := pool.Exec(schema)
 	return err
 }
+
+// Stats returns how many transactions the group committer committed and
+// how many writes they held: ops/commits is the mean batch size.
+func (db *DB) Stats() (commits, ops int64) { return db.commits.Load(), db.ops.Load() }
 
 // Path returns the file the store was opened from.
 func (db *DB) Path() string { return db.path }
