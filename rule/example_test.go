@@ -109,3 +109,21 @@ func ExampleLoadFiles() {
 	// Output:
 	// 3 rules from [testdata/good/targetless.json testdata/good/defaults.yaml]
 }
+
+// Lines gives the text of the line an Error points at, to show it with a
+// caret under the column.
+func ExampleLines() {
+	src := []byte("rules:\n  - name: gc\n    when: has_tag(\"syn.duplicator\") && mesage != \"\"\n    tasks: [{action: call, url: 'http://127.0.0.1/'}]\n")
+	_, err := rule.Parse("gc.yaml", src, testRegistry())
+	var errs rule.Errors
+	if errors.As(err, &errs) {
+		e := errs[0]
+		fmt.Println(e)
+		fmt.Println(rule.Lines(src)[e.Line-1])
+		fmt.Printf("%*s\n", e.Col, "^")
+	}
+	// Output:
+	// gc.yaml:3:40: rule "gc": when: unknown name mesage; did you mean "message"?
+	//     when: has_tag("syn.duplicator") && mesage != ""
+	//                                        ^
+}

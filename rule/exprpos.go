@@ -17,11 +17,15 @@ type source struct {
 }
 
 func newSource(data []byte) *source {
-	lines := strings.Split(string(data), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	return &source{lines: lines, runes: make(map[int][]rune)}
+	return &source{lines: Lines(data), runes: make(map[int][]rune)}
+}
+
+// Lines splits data into lines where YAML breaks them: at "\r\n", "\n"
+// or a lone "\r". Line n of an Error is Lines(data)[n-1], for showing
+// the line at fault.
+func Lines(data []byte) []string {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	return strings.Split(strings.ReplaceAll(s, "\r", "\n"), "\n")
 }
 
 // line returns line i (0-based) as runes, or nil past the end.

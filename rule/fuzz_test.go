@@ -1,7 +1,6 @@
 package rule_test
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -45,7 +44,7 @@ func FuzzParse(f *testing.F) {
 		if !errors.As(err, &errs) || len(errs) == 0 {
 			t.Fatalf("error is not rule.Errors: %T %v", err, err)
 		}
-		lines := bytes.Count(data, []byte("\n")) + 1
+		lines := len(rule.Lines(data))
 		for _, e := range errs {
 			if e.Line < 0 || e.Line > lines || e.Col < 0 || e.File != "fuzz.yaml" || e.Msg == "" {
 				t.Fatalf("bad error position or text (input has %d lines): %#v", lines, e)

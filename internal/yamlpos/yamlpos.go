@@ -37,8 +37,9 @@ func (e *SyntaxError) Error() string {
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // Parse parses data as a single YAML document (JSON is YAML too) and
-// returns its root node, or nil for an empty document. A second document
-// in the same data is an error.
+// returns its root node, or nil for an empty document (nothing but
+// comments, a "---" or a null). A second document in the same data is an
+// error.
 func Parse(data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -59,6 +60,9 @@ func Parse(data []byte) (*yaml.Node, error) {
 		return nil, nil
 	}
 	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return nil, nil // "---", "~" or "null" alone: nothing
+	}
 	if err := checkSize(root); err != nil {
 		return nil, err
 	}

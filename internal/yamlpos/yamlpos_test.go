@@ -45,6 +45,8 @@ func TestParse(t *testing.T) {
 		{src: "a: 1\n"},
 		{src: "", empty: true},
 		{src: "# only a comment\n", empty: true},
+		{src: "---", empty: true},
+		{src: "~\n", empty: true},
 		{src: "a: [1, 2\n", wantErr: "line 1: did not find expected ',' or ']'"},
 		{src: "a: 1\n---\nb: 2\n", wantErr: "line 2: a file holds one YAML document; found a second one"},
 		{src: "a: 1\n---\nb: [\n", wantErr: "line 3: did not find expected node content"},
