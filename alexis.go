@@ -55,6 +55,12 @@ type Event struct {
 	// Action is the source's action or state: Create, Close, AddNote (OpsGenie),
 	// OPEN, RESOLVED (Dynatrace), firing, resolved (Alertmanager).
 	Action string `json:"action,omitempty"`
+	// Occurrence tells apart two events that share source, ID and action
+	// but are not the same delivery: the OpsGenie alert's updatedAt (a
+	// second AddNote on one alert), the Alertmanager alert's startsAt (the
+	// same label set firing again after it resolved). Empty where ID and
+	// action are enough (Dynatrace: PID and State). See Key.
+	Occurrence string `json:"occurrence,omitempty"`
 	// Message is the alert's title.
 	Message string `json:"message,omitempty"`
 	// Description is the alert's longer text, when the source sends one.
@@ -83,10 +89,15 @@ type Event struct {
 	Raw json.RawMessage `json:"raw,omitempty"`
 }
 
-// Key is the idempotency key of the event: a second delivery of the same
-// source, ID and action is the same event.
+// Key is the idempotency key of the event: source/ID/action, and
+// "/occurrence" when Occurrence is set. A second delivery with the same key
+// is the same event (senders deliver at least once) and is never run twice.
 func (e *Event) Key() string {
-	return string(e.Source) + "/" + e.ID + "/" + e.Action
+	k := string(e.Source) + "/" + e.ID + "/" + e.Action
+	if e.Occurrence != "" {
+		k += "/" + e.Occurrence
+	}
+	return k
 }
 
 // HasTag reports whether the event carries tag t exactly.

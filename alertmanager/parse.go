@@ -82,9 +82,12 @@ func parseAlert(a payload.Object, groupStatus string) *alexis.Event {
 	labels := a.StrMap("labels")
 	annotations := a.StrMap("annotations")
 	ev := &alexis.Event{
-		Source:      alexis.SourceAlertmanager,
-		ID:          a.ReqStr("fingerprint"),
-		Action:      a.Str("status"),
+		Source: alexis.SourceAlertmanager,
+		ID:     a.ReqStr("fingerprint"),
+		Action: a.Str("status"),
+		// The same label set firing again after it resolved is a new
+		// event; Alertmanager's repeated notifications of one firing are not.
+		Occurrence:  a.Str("startsAt"),
 		Message:     first(annotations["summary"], labels["alertname"]),
 		Description: annotations["description"],
 		Priority:    labels["severity"],

@@ -12,7 +12,7 @@ import (
 	"github.com/alexis-project/alexis/internal/payload/payloadtest"
 )
 
-func dupEvent(fp, instance, host, descr string) *alexis.Event {
+func dupEvent(occurrence, fp, instance, host, descr string) *alexis.Event {
 	labels := map[string]string{
 		"alertname": "DuplicatorHighErrorRate", "app": "duplicator", "env": "prod",
 		"instance": instance, "job": "duplicator", "severity": "critical", "team": "sre-platform",
@@ -26,7 +26,7 @@ func dupEvent(fp, instance, host, descr string) *alexis.Event {
 		details[k] = v
 	}
 	return &alexis.Event{
-		Source: alexis.SourceAlertmanager, ID: fp, Action: "firing",
+		Source: alexis.SourceAlertmanager, ID: fp, Action: "firing", Occurrence: occurrence,
 		Message: "duplicator 5xx ratio above 5% for 5m", Description: descr, Priority: "critical",
 		Tags: []string{
 			"alertname:DuplicatorHighErrorRate", "app:duplicator", "env:prod", "instance:" + instance,
@@ -43,14 +43,14 @@ func TestParse(t *testing.T) {
 		want []*alexis.Event
 	}{
 		{"alertmanager_firing.json", []*alexis.Event{
-			dupEvent("a3f9c1e2b47d6805", "web-01:8080", "web-01", "web-01:8080 is returning 37% 5xx (threshold 5%)."),
-			dupEvent("5c0d8e7a19b2f364", "web-02:8080", "web-02", "web-02:8080 is returning 9% 5xx (threshold 5%)."),
+			dupEvent("2024-05-17T13:01:30.512Z", "a3f9c1e2b47d6805", "web-01:8080", "web-01", "web-01:8080 is returning 37% 5xx (threshold 5%)."),
+			dupEvent("2024-05-17T13:02:00.104Z", "5c0d8e7a19b2f364", "web-02:8080", "web-02", "web-02:8080 is returning 9% 5xx (threshold 5%)."),
 		}},
 		{"mixed_no_version.json", []*alexis.Event{
 			{
 				// The label severity wins over the annotation; no summary,
 				// so the alertname is the message; IPv6 instance.
-				Source: alexis.SourceAlertmanager, ID: "0f6a2b9c3d4e5f61", Action: "resolved",
+				Source: alexis.SourceAlertmanager, ID: "0f6a2b9c3d4e5f61", Action: "resolved", Occurrence: "2024-05-17T12:00:00Z",
 				Message: "NodeDiskFull", Priority: "warning",
 				Tags: []string{"alertname:NodeDiskFull", "instance:[2001:db8::7]:9100", "job:node", "mountpoint:/var", "severity:warning"},
 				TagValues: map[string]string{
@@ -64,7 +64,7 @@ func TestParse(t *testing.T) {
 			},
 			{
 				// No status: the group's. Instance without port.
-				Source: alexis.SourceAlertmanager, ID: "7e1d3c5b9a2f4860", Action: "firing",
+				Source: alexis.SourceAlertmanager, ID: "7e1d3c5b9a2f4860", Action: "firing", Occurrence: "2024-05-17T12:05:00Z",
 				Message:   "/var on db-02 is 97% full",
 				Tags:      []string{"alertname:NodeDiskFull", "instance:db-02", "job:node"},
 				TagValues: map[string]string{"alertname": "NodeDiskFull", "instance": "db-02", "job": "node"},
@@ -155,5 +155,30 @@ func TestParseErrors(t *testing.T) {
 			}
 			payloadtest.CheckError(t, err, alexis.EINVALID, tt.want)
 		})
+	}
+}
+
+// TestRefiringIsANewEvent: the same label set (same fingerprint) firing
+// again after it resolved is a new event with a new key, while
+// Alertmanager's repeated notification of one firing keeps its key, so
+// the server runs the first again and deduplicates the second.
+func TestRefiringIsANewEvent(t *testing.T) {
+	body := func(startsAt string) []byte {
+		return []byte(`{"version":"4","status":"firing","alerts":[{"status":"firing","fingerprint":"a3f9c1e2b47d6805",
+			"labels":{"alertname":"X"},"startsAt":"` + startsAt + `"}]}`)
+	}
+	key := func(b []byte) string {
+		evs, err := alertmanager.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return evs[0].Key()
+	}
+	first, repeat, again := key(body("2024-05-17T13:01:30Z")), key(body("2024-05-17T13:01:30Z")), key(body("2024-05-24T08:00:00Z"))
+	if first != repeat {
+		t.Errorf("repeated notification: key %q, want %q", repeat, first)
+	}
+	if first == again {
+		t.Errorf("firing again after resolving kept the key %q", first)
 	}
 }

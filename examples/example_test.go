@@ -37,7 +37,7 @@ func TestDuplicatorRules(t *testing.T) {
 	got := eng.Plan(evs[0])
 
 	want := alexis.Plan{
-		Event: "opsgenie/2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412/Create",
+		Event: "opsgenie/2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412/Create/1732876500488013000",
 		Matches: []alexis.Match{{
 			Rule:    "duplicator-gc-day",
 			Targets: []string{"wayvsymdup01.dev.example.com"},

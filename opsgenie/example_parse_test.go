@@ -38,7 +38,7 @@ func ExampleParse() {
 	_, err = opsgenie.Parse([]byte(`{"action":"Create","alert":{"alertId":"a","priority":true}}`))
 	fmt.Println(err)
 	// Output:
-	// opsgenie/2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412/Create
+	// opsgenie/2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412/Create/1732876500488013000
 	// 5120 P3 Long garbage-collection time on duplicator (day)
 	// duplicator wayvsymdup01.dev.example.com duplicator
 	// echo of Alexis' own AddNote (alert.username "alexis")

@@ -99,6 +99,13 @@ func parseWebhook(top payload.Object, cfg parseConfig) *alexis.Event {
 	for _, k := range []string{"createdAt", "updatedAt", "insertedAt"} {
 		alert.Int64(k)
 	}
+	// Two deliveries of one action on one alert differ by updatedAt (a
+	// second AddNote); Escalate carries escalationTime instead.
+	if n, ok := alert.Int64("updatedAt"); ok && n != 0 {
+		ev.Occurrence = strconv.FormatInt(n, 10)
+	} else if n, ok := top.Int64("escalationTime"); ok && n != 0 {
+		ev.Occurrence = strconv.FormatInt(n, 10)
+	}
 	addEscalation(top, ev)
 
 	user := alert.Str("username")
@@ -126,6 +133,7 @@ func parseReplay(top payload.Object) *alexis.Event {
 	}
 	ev := alertEvent(a, a.ReqStr("id"))
 	ev.Action = ActionReplay
+	ev.Occurrence = a.Str("updatedAt")
 	for _, k := range []string{"createdAt", "updatedAt", "lastOccurredAt"} {
 		if s := a.Str(k); s != "" {
 			if _, err := time.Parse(time.RFC3339Nano, s); err != nil {

@@ -39,7 +39,7 @@ func TestParse(t *testing.T) {
 	}{
 		{file: "opsgenie_create_from_dynatrace.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: dtAlertID, ShortID: "4187", Alias: dtAlias,
-			Action: "Create", Message: dtMessage,
+			Action: "Create", Occurrence: "1715950921402113000", Message: dtMessage,
 			Description: dtDescr + "\nRoot cause: High connectivity failures on process duplicator.jar (web-01)\n" + dtProblemU,
 			Tags:        dtTags, TagValues: dtTagValues,
 			Details: map[string]string{
@@ -52,7 +52,7 @@ func TestParse(t *testing.T) {
 		}},
 		{file: "opsgenie_create_duplicator_gc.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: gcAlertID, ShortID: "5120", Alias: gcAlias,
-			Action: "Create", Message: gcMessage, Description: gcDescr,
+			Action: "Create", Occurrence: "1732876500488013000", Message: gcMessage, Description: gcDescr,
 			Tags:      []string{"syn.day", "syn.duplicator", "Environment:Day", "app:duplicator"},
 			TagValues: map[string]string{"Environment": "Day", "app": "duplicator"},
 			Details: map[string]string{
@@ -63,28 +63,28 @@ func TestParse(t *testing.T) {
 		}},
 		{file: "opsgenie_addnote.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: dtAlertID, ShortID: "4187", Alias: dtAlias,
-			Action: "AddNote", Message: dtMessage, Tags: dtTags, TagValues: dtTagValues,
+			Action: "AddNote", Occurrence: "1715951244907552000", Message: dtMessage, Tags: dtTags, TagValues: dtTagValues,
 			Entities: duplicator, Priority: "P2",
 		}},
 		{file: "close.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: dtAlertID, ShortID: "4187", Alias: dtAlias,
-			Action: "Close", Message: dtMessage, Tags: dtTags, TagValues: dtTagValues,
+			Action: "Close", Occurrence: "1715952402118734000", Message: dtMessage, Tags: dtTags, TagValues: dtTagValues,
 			Entities: duplicator, Priority: "P2",
 		}},
 		{file: "acknowledge.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: gcAlertID, ShortID: "5120", Alias: gcAlias,
-			Action: "Acknowledge", Message: gcMessage, Tags: []string{"syn.day", "syn.duplicator"},
+			Action: "Acknowledge", Occurrence: "1732876622950011000", Message: gcMessage, Tags: []string{"syn.day", "syn.duplicator"},
 			Priority: "P3",
 		}},
 		{file: "addtags.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: gcAlertID, ShortID: "5120", Alias: gcAlias,
-			Action: "AddTags", Message: gcMessage,
+			Action: "AddTags", Occurrence: "1732876700000123000", Message: gcMessage,
 			Tags:      []string{"syn.day", "syn.duplicator", "runbook:RB-112", "owner:ops_unix"},
 			TagValues: map[string]string{"runbook": "RB-112", "owner": "ops_unix"},
 			Entities:  duplicator,
 		}},
 		{file: "escalate.json", want: alexis.Event{
-			Source: alexis.SourceOpsGenie, ID: gcAlertID, Action: "Escalate",
+			Source: alexis.SourceOpsGenie, ID: gcAlertID, Action: "Escalate", Occurrence: "900000",
 			Details: map[string]string{
 				"escalationId":            "0f4b8e21-93c7-4d5a-b6e2-71a9c3d5f804",
 				"escalationName":          "ops_unix_escalation",
@@ -98,7 +98,7 @@ func TestParse(t *testing.T) {
 		}},
 		{file: "customaction.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: dtAlertID, ShortID: "4187", Alias: dtAlias,
-			Action: "Restart duplicator", Message: dtMessage, Description: dtDescr,
+			Action: "Restart duplicator", Occurrence: "1715951301000000001", Message: dtMessage, Description: dtDescr,
 			Tags:      []string{"Environment:Prod", "app:duplicator"},
 			TagValues: map[string]string{"Environment": "Prod", "app": "duplicator"},
 			Details:   map[string]string{"host_regex": "web-01"},
@@ -106,7 +106,7 @@ func TestParse(t *testing.T) {
 		}},
 		{file: "create_priority_int.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: diskID, ShortID: "12", Alias: "disk-var-web-03",
-			Action: "Create", Message: diskMsg, Tags: []string{"disk"},
+			Action: "Create", Occurrence: "1502709956288000110", Message: diskMsg, Tags: []string{"disk"},
 			Entities: []alexis.Entity{{Name: "web-03"}}, Priority: "P3",
 		}},
 		{file: "create_minimal.json", want: alexis.Event{
@@ -115,7 +115,7 @@ func TestParse(t *testing.T) {
 		}},
 		{file: "alert_get.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: gcAlertID, ShortID: "5120", Alias: gcAlias,
-			Action: "Replay", Message: gcMessage, Description: gcDescr,
+			Action: "Replay", Occurrence: "2024-11-29T10:37:02.950Z", Message: gcMessage, Description: gcDescr,
 			Tags:      []string{"syn.day", "syn.duplicator", "Environment:Day", "app:duplicator"},
 			TagValues: map[string]string{"Environment": "Day", "app": "duplicator"},
 			Details: map[string]string{
@@ -126,36 +126,36 @@ func TestParse(t *testing.T) {
 		}},
 		{file: "alert_inner.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: diskID, ShortID: "12", Alias: "disk-var-web-03",
-			Action: "Replay", Message: diskMsg, Tags: []string{"disk"},
+			Action: "Replay", Occurrence: "2017-08-14T11:40:12Z", Message: diskMsg, Tags: []string{"disk"},
 			Entities: []alexis.Entity{{Name: "web-03"}}, Priority: "P4",
 		}},
 		{file: "echo_addnote.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: gcAlertID, ShortID: "5120", Alias: gcAlias,
-			Action: "AddNote", Message: gcMessage, Tags: []string{"syn.day", "syn.duplicator"},
+			Action: "AddNote", Occurrence: "1732876800123456789", Message: gcMessage, Tags: []string{"syn.day", "syn.duplicator"},
 			Priority: "P3", Ignore: `echo of Alexis' own AddNote (alert.username "Alexis")`,
 		}},
 		{file: "echo_close_source.json", want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: gcAlertID, ShortID: "5120",
-			Action: "Close", Message: gcMessage, Priority: "P3",
+			Action: "Close", Occurrence: "1732876900000000000", Message: gcMessage, Priority: "P3",
 			Ignore: `echo of Alexis' own Close (source.name "ALEXIS")`,
 		}},
 		// A different self: the same echo is now a person's action...
 		{file: "echo_addnote.json", opts: []opsgenie.ParseOption{opsgenie.WithSelf("remediator")}, want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: gcAlertID, ShortID: "5120", Alias: gcAlias,
-			Action: "AddNote", Message: gcMessage, Tags: []string{"syn.day", "syn.duplicator"},
+			Action: "AddNote", Occurrence: "1732876800123456789", Message: gcMessage, Tags: []string{"syn.day", "syn.duplicator"},
 			Priority: "P3",
 		}},
 		// ...and a person's note is Alexis' echo when Alexis acts as that person.
 		{file: "opsgenie_addnote.json", opts: []opsgenie.ParseOption{opsgenie.WithSelf("JANE.DOE@example.com")}, want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: dtAlertID, ShortID: "4187", Alias: dtAlias,
-			Action: "AddNote", Message: dtMessage, Tags: dtTags, TagValues: dtTagValues,
+			Action: "AddNote", Occurrence: "1715951244907552000", Message: dtMessage, Tags: dtTags, TagValues: dtTagValues,
 			Entities: duplicator, Priority: "P2",
 			Ignore: `echo of Alexis' own AddNote (alert.username "jane.doe@example.com")`,
 		}},
 		// WithSelf("") turns the echo check off.
 		{file: "echo_close_source.json", opts: []opsgenie.ParseOption{opsgenie.WithSelf("")}, want: alexis.Event{
 			Source: alexis.SourceOpsGenie, ID: gcAlertID, ShortID: "5120",
-			Action: "Close", Message: gcMessage, Priority: "P3",
+			Action: "Close", Occurrence: "1732876900000000000", Message: gcMessage, Priority: "P3",
 		}},
 	}
 	for _, tt := range tests {
@@ -249,5 +249,24 @@ func TestParseErrors(t *testing.T) {
 			}
 			payloadtest.CheckError(t, err, tt.code, tt.want)
 		})
+	}
+}
+
+// TestSecondNoteIsANewEvent: two AddNote actions on one alert differ by
+// updatedAt, so both are events; a redelivery of one keeps its key.
+func TestSecondNoteIsANewEvent(t *testing.T) {
+	body := func(updatedAt string) []byte {
+		return []byte(`{"action":"AddNote","alert":{"alertId":"a-1","message":"m","note":"n","updatedAt":` + updatedAt + `}}`)
+	}
+	key := func(b []byte) string {
+		ev, err := opsgenie.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev.Key()
+	}
+	first, redelivered, second := key(body("1715951244907552000")), key(body("1715951244907552000")), key(body("1715951300000000000"))
+	if first != redelivered || first == second {
+		t.Errorf("keys: first %q, redelivered %q, second note %q", first, redelivered, second)
 	}
 }

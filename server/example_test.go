@@ -62,6 +62,6 @@ func ExampleServer_Handler() {
 		}
 	}
 	// Output:
-	// 200 opsgenie/2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412/Create
+	// 200 opsgenie/2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412/Create/1732876500488013000
 	// duplicator-gc on wayvsymdup01.dev.example.com (dry run true): sudo systemctl restart duplicator
 }
