@@ -152,25 +152,6 @@ func TestPlan(t *testing.T) {
 	}
 }
 
-func TestDetectSource(t *testing.T) {
-	for file, want := range map[string]alexis.Source{
-		"opsgenie_create_duplicator_gc.json": alexis.SourceOpsGenie,
-		"dynatrace_problem_open.json":        alexis.SourceDynatrace,
-		"alertmanager_firing.json":           alexis.SourceAlertmanager,
-	} {
-		body, err := os.ReadFile(filepath.Join(exampleRules, "testdata", file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := detectSource(body); got != want {
-			t.Errorf("detectSource(%s) = %s, want %s", file, got, want)
-		}
-	}
-	if got := detectSource([]byte(`{"id":"x","message":"m"}`)); got != alexis.SourceGeneric {
-		t.Errorf("generic payload detected as %s", got)
-	}
-}
-
 func TestActions(t *testing.T) {
 	code, out, _ := runCmd(t, "actions")
 	if code != exitOK {

@@ -76,7 +76,7 @@ func cmdPlan(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	s := alexis.Source(*src)
 	if s == "" {
-		s = detectSource(body)
+		s = source.Detect(body)
 	}
 	rs, err := rule.LoadDir(*rules, offlineRegistry())
 	if err != nil {
@@ -117,24 +117,6 @@ func readInput(name string) ([]byte, error) {
 		return io.ReadAll(os.Stdin)
 	}
 	return os.ReadFile(name)
-}
-
-// detectSource guesses the source of a payload from its shape.
-func detectSource(body []byte) alexis.Source {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(body, &top) != nil {
-		return alexis.SourceGeneric
-	}
-	has := func(k string) bool { _, ok := top[k]; return ok }
-	switch {
-	case has("alert") && has("action"):
-		return alexis.SourceOpsGenie
-	case has("alerts") && (has("version") || has("groupKey")):
-		return alexis.SourceAlertmanager
-	case has("PID") || has("ProblemTitle") || has("ProblemID"):
-		return alexis.SourceDynatrace
-	}
-	return alexis.SourceGeneric
 }
 
 func printPlan(w io.Writer, p alexis.Plan) {
