@@ -146,3 +146,21 @@ func TestDocExample(t *testing.T) {
 		t.Errorf("doc.go example differs from examples/alexis.yaml (-file +doc):\n%s", d)
 	}
 }
+
+// FuzzParse: the configuration parser never panics, and what it accepts
+// is complete (defaults applied).
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"rules: r\n", "rules: r\nauth: {tokens: [{name: a, env: NOPE}]}\n", "listen: [\n", "a: &x [*x]\n",
+		"rules: r\nbody_limit: 2MiB\nssh: {port: 22}\n", "- 1\n", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := config.Parse("fuzz.yaml", data)
+		if err != nil {
+			return
+		}
+		if c.Listen == "" || c.Workers < 1 || c.BodyLimit < 1024 || c.Rules == "" || c.Auth.QueryToken == nil {
+			t.Fatalf("accepted an incomplete config from %q: %+v", data, c)
+		}
+	})
+}
