@@ -252,3 +252,31 @@ func TestReadyzReportsUnwritableStore(t *testing.T) {
 		t.Errorf("intake with a broken store: %d %s", r.status, r.body)
 	}
 }
+
+// limits.per_target survives a restart: the limiter is loaded from the
+// history.
+func TestRuleLimitSurvivesRestart(t *testing.T) {
+	cfg := testConfig(t)
+	rec := &recorder{}
+	rs := ruleSet(rec, 0, "h1")
+	rs.Rules[0].Limits = alexis.Limits{PerTarget: 1, Window: time.Hour}
+	load := staticLoader(rs)
+	ts1 := start(t, cfg, load)
+	post(t, ts1.url+"/v1/opsgenie", opsgenie(t, "limit-1"))
+	eventually(t, "first event done", func() bool { s, _ := eventStatus(t, ts1.Store(), 1); return s == "done" })
+	ts1.stop(t)
+
+	ts2 := start(t, cfg, load)
+	post(t, ts2.url+"/v1/opsgenie", opsgenie(t, "limit-2"))
+	eventually(t, "second event done", func() bool { s, _ := eventStatus(t, ts2.Store(), 2); return s == "done" })
+	if got := rec.Runs(); len(got) != 1 {
+		t.Errorf("runs = %v; the limit of 1 per hour was forgotten", got)
+	}
+	xs, _ := ts2.Store().Executions(context.Background(), alexis.ExecutionFilter{EventID: 2})
+	if len(xs) != 1 || xs[0].Status != alexis.StatusSkipped || !strings.HasPrefix(xs[0].Error, "limit: rule gc already acted 1 times") {
+		t.Errorf("second event's history: %+v", xs)
+	}
+	if err := contains(ts2.logs.String(), "rule limits restored from the history", "runs=1"); err != nil {
+		t.Error(err)
+	}
+}

@@ -182,6 +182,7 @@ func New(cfg *config.Config, opts ...Option) (*Server, error) {
 		alexis.WithObservers(s),
 		alexis.WithNotifiers(s.notifiers...),
 		alexis.WithClock(s.now),
+		alexis.WithLimiter(s.seedLimiter(context.Background(), rs)),
 	}, s.engOpts...)
 	s.engine, err = alexis.New(s.journaled(rs), engOpts...)
 	if err != nil {
