@@ -180,8 +180,11 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	got := gen(alexisURL)
 	b.StopTimer()
 	var commits, writes int64
-	if st, ok := srv.Store().(interface{ Stats() (int64, int64) }); ok {
-		commits, writes = st.Stats()
+	var busy time.Duration
+	if st, ok := srv.Store().(interface {
+		Stats() (int64, int64, time.Duration)
+	}); ok {
+		commits, writes, busy = st.Stats()
 	}
 	close(hold)
 	deadline := time.Now().Add(5 * time.Minute)
@@ -204,6 +207,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
 	if commits > 0 {
 		b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
+		b.ReportMetric(ms(busy)/float64(commits), "commit_ms")
 	}
 	b.ReportMetric(bare.PerSecond(), "bare_req/s")
 	b.ReportMetric(got.PerSecond(), "alexis_req/s")

@@ -60,8 +60,13 @@ func (db *DB) commitLoop() {
 	}
 }
 
-// collect adds to batch what is already waiting and, under load (busy),
-// what arrives within the window, up to maxBatch events.
+// minBatch is the batch size past which the committer stops waiting for
+// more writes.
+const minBatch = 8
+
+// collect adds to batch what is already waiting and, under load (busy)
+// while the batch is smaller than minBatch, what arrives within the
+// window; at most maxBatch events.
 func (db *DB) collect(batch []*op, busy bool) []*op {
 	n := batch[0].n
 	var timer <-chan time.Time
@@ -78,7 +83,10 @@ func (db *DB) collect(batch []*op, busy bool) []*op {
 			continue
 		default:
 		}
-		if timer == nil {
+		// Wait for more only while the batch is small: when the last
+		// commit was slow, plenty is already waiting, and waiting longer
+		// would only delay it.
+		if timer == nil || n >= minBatch {
 			return batch
 		}
 		select {
@@ -105,7 +113,9 @@ func (db *DB) drain() {
 }
 
 func (db *DB) commit(batch []*op) {
+	t0 := time.Now()
 	errs, err := db.commitTx(batch)
+	db.busy.Add(int64(time.Since(t0)))
 	db.commits.Add(1)
 	db.ops.Add(int64(len(batch)))
 	if (err != nil || errs != nil) && len(batch) > 1 {
@@ -204,8 +214,12 @@ func (w *wtx) query(q string, args ...any) (*sql.Rows, error) {
 // prepare prepares the writer's statements, before the committer starts.
 func (db *DB) prepare() error {
 	db.stmts = map[string]*sql.Stmt{}
-	for _, q := range []string{insertEvent, selectEventByKey, claimEvents, insertExecution, beginTask, selectTask,
-		updateTask, finishEvent, requeueEvent, recoverEvents, heartbeat} {
+	qs := []string{insertEvent, selectEventByKey, insertExecution, beginTask, selectTask,
+		updateTask, finishEvent, requeueEvent, recoverEvents, heartbeat}
+	for n := 1; n <= MaxClaim; n++ {
+		qs = append(qs, claimQuery(n))
+	}
+	for _, q := range qs {
 		st, err := db.writer.Prepare(q)
 		if err != nil {
 			return fmt.Errorf("prepare %q: %w", q, err)

@@ -41,6 +41,7 @@ type DB struct {
 	stmts    map[string]*sql.Stmt // the writer's, used by the committer only
 	commits  atomic.Int64
 	ops      atomic.Int64
+	busy     atomic.Int64 // nanoseconds spent in commitTx
 	mu       sync.RWMutex // guards closed against sends on in
 	closed   bool
 }
@@ -179,9 +180,12 @@ func migrate(pool *sql.DB) error {
 	return err
 }
 
-// Stats returns how many transactions the group committer committed and
-// how many writes they held: ops/commits is the mean batch size.
-func (db *DB) Stats() (commits, ops int64) { return db.commits.Load(), db.ops.Load() }
+// Stats returns how many transactions the group committer committed, how
+// many writes they held (writes/commits is the mean batch size) and how
+// long it spent running them, fsync included.
+func (db *DB) Stats() (commits, writes int64, busy time.Duration) {
+	return db.commits.Load(), db.ops.Load(), time.Duration(db.busy.Load())
+}
 
 // Path returns the file the store was opened from.
 func (db *DB) Path() string { return db.path }

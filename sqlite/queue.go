@@ -5,12 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 
 	"github.com/alexis-project/alexis"
 )
 
-// Claim takes up to n of the oldest queued events, in order, and marks
+// Claim takes up to n (at most MaxClaim) of the oldest queued events, in order, and marks
 // them running. It returns none and no error when nothing is queued.
 func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 	type claimed struct {
@@ -20,7 +21,7 @@ func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 	var got []claimed
 	err := db.write(ctx, 1, func(w *wtx, _ *op) error {
 		got = got[:0]
-		rows, err := w.query(claimEvents, db.now().UnixNano(), max(n, 1))
+		rows, err := w.query(claimQuery(n), db.now().UnixNano())
 		if err != nil {
 			return internal("claim events", err)
 		}
@@ -60,14 +61,23 @@ func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 }
 
 const (
-	claimEvents = `UPDATE events SET status = 'running', attempts = attempts + 1, claimed = ?
-		WHERE id IN (SELECT id FROM events WHERE status = 'queued' ORDER BY id LIMIT ?)
-		RETURNING id, attempts, event, body`
 	recoverEvents = `UPDATE events SET status = 'queued' WHERE status = 'running'`
 	requeueEvent  = `UPDATE events SET status = 'queued' WHERE id = ? AND status = 'running'`
 	finishEvent   = `UPDATE events SET status = 'done', finished = ?, error = ? WHERE id = ?`
 	heartbeat     = `INSERT INTO meta(k, v) VALUES('heartbeat', ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v`
 )
+
+// MaxClaim is the most events one Claim takes.
+const MaxClaim = 16
+
+// claimQuery is the claim statement for n events. The limit is written in
+// the text, not bound: a bound limit made SQLite prepare the statement
+// again at every call.
+func claimQuery(n int) string {
+	return fmt.Sprintf(`UPDATE events SET status = 'running', attempts = attempts + 1, claimed = ?
+		WHERE id IN (SELECT id FROM events WHERE status = 'queued' ORDER BY id LIMIT %d)
+		RETURNING id, attempts, event, body`, min(max(n, 1), MaxClaim))
+}
 
 // exec runs one statement through the group committer.
 func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64, error) {
