@@ -44,7 +44,7 @@ func (db *DB) write(ctx context.Context, n int, fn func(w *wtx, o *op) error) er
 // busy handler (which sleeps in steps of up to 100 ms).
 func (db *DB) commitLoop() {
 	defer close(db.done)
-	busy := false // the previous batch held several ops
+	busy := false // the previous batch was not small: more writes are coming
 	for {
 		var batch []*op
 		select {
@@ -55,7 +55,7 @@ func (db *DB) commitLoop() {
 			return
 		}
 		batch = db.collect(batch, busy)
-		busy = len(batch) > 1
+		busy = len(batch) >= minBatch/2
 		db.commit(batch)
 	}
 }
