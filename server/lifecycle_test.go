@@ -280,3 +280,30 @@ func TestRuleLimitSurvivesRestart(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+type panicCond struct{}
+
+func (panicCond) Eval(alexis.Scope) (bool, error) { panic("condition bug") }
+
+// A panic while handling an event is recorded on the event; the server
+// goes on with the next one.
+func TestPanicInHandlingIsContained(t *testing.T) {
+	rec := &recorder{}
+	rs := ruleSet(rec, 0, "h1")
+	rs.Rules = append([]*alexis.Rule{{Name: "buggy", Enabled: true, When: panicCond{}, Sources: []alexis.Source{alexis.SourceAlertmanager},
+		Tasks: []alexis.Task{{Action: "recorder", Run: rec}}}}, rs.Rules...)
+	ts := start(t, testConfig(t), staticLoader(rs))
+	post(t, ts.url+"/v1/alertmanager", []byte(`{"alerts":[{"status":"firing","fingerprint":"p1","labels":{}}]}`))
+	post(t, ts.url+"/v1/opsgenie", opsgenie(t, "after-panic"))
+	eventually(t, "both events done", func() bool {
+		s1, _ := eventStatus(t, ts.Store(), 1)
+		s2, _ := eventStatus(t, ts.Store(), 2)
+		return s1 == "done" && s2 == "done"
+	})
+	if len(rec.Runs()) != 1 {
+		t.Errorf("runs = %v", rec.Runs())
+	}
+	if err := contains(ts.logs.String(), "handling the event panicked; marked done", "condition bug"); err != nil {
+		t.Error(err)
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -168,7 +169,16 @@ func (s *Server) handle(ctx context.Context, q *alexis.QueuedEvent) {
 			return
 		}
 	}
-	rep, herr := s.engine.Handle(ctx, q.Event)
+	rep, panicked, herr := s.safeHandle(ctx, q.Event)
+	if panicked != "" {
+		// A bug, not a bad alert: record it and move on rather than crash
+		// (and crash again on the same event at every restart).
+		log.Error("handling the event panicked; marked done", "panic", panicked)
+		if err := s.store.Finish(context.Background(), q.ID, h.unjournaled(nil), "panic: "+panicked); err != nil {
+			log.Error("recording the outcome failed; the event resumes at the next start", "err", err)
+		}
+		return
+	}
 	if ctx.Err() != nil {
 		if err := s.store.Requeue(context.Background(), q.ID); err != nil {
 			log.Error("requeue failed; the event resumes at the next start", "err", err)
@@ -195,6 +205,17 @@ func (s *Server) handle(ctx context.Context, q *alexis.QueuedEvent) {
 	}
 	s.metrics.handled.WithLabelValues(string(q.Event.Source)).Inc()
 	log.Debug("event done", "rules", len(rep.Plan.Matches), "runs", len(rep.Runs))
+}
+
+// safeHandle runs Engine.Handle, turning a panic into its message.
+func (s *Server) safeHandle(ctx context.Context, ev *alexis.Event) (rep *alexis.Report, panicked string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			panicked = fmt.Sprint(p)
+		}
+	}()
+	rep, err = s.engine.Handle(ctx, ev)
+	return rep, "", err
 }
 
 // TaskDone implements alexis.Observer: it feeds the metrics.
