@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/config"
 	"github.com/alexis-project/alexis/server"
 )
 
@@ -134,5 +136,28 @@ func TestRunConfigChecksCredentialsUnlessDryRun(t *testing.T) {
 	err := server.RunConfig(context.Background(), cfg, server.NewLogger(&syncBuffer{}, cfg.Log))
 	if err == nil || !strings.Contains(err.Error(), "action ssh") {
 		t.Errorf("RunConfig with a missing ssh key: %v", err)
+	}
+}
+
+// The shipped example configuration serves the shipped example rules.
+func TestExampleConfigServes(t *testing.T) {
+	cfg, err := config.Load("../examples/alexis.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Rules = "../examples/rules"
+	cfg.DataDir = t.TempDir()
+	srv, err := server.New(cfg, server.WithLogger(server.NewLogger(&syncBuffer{}, cfg.Log)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if len(srv.RuleSet().Rules) == 0 {
+		t.Error("no rules loaded from examples/rules")
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	if r := do(t, "GET", ts.URL+"/readyz", nil); r.status != 200 {
+		t.Errorf("readyz: %d %s", r.status, r.body)
 	}
 }
