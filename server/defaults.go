@@ -34,6 +34,18 @@ func (s *Server) defaults() error {
 	if s.notifiers != nil {
 		return nil
 	}
+	// The Dynatrace client comes first: when both are configured, the
+	// OpsGenie notes number their attempts from the problem's
+	// "Autoremediation Attempt N" comments, as the Dynatrace comments do,
+	// and that count survives restarts.
+	var dtc *dynatrace.Client
+	if dt := s.cfg.Dynatrace; dt.Token.IsSet() {
+		c, err := dynatrace.NewClient(dt.URL, dt.Token.Value(), dynatrace.WithLogger(s.base))
+		if err != nil {
+			return err
+		}
+		dtc = c
+	}
 	if og := s.cfg.OpsGenie; og.APIKey.IsSet() {
 		opts := []opsgenie.ClientOption{opsgenie.WithUser(og.User), opsgenie.WithLogger(s.base)}
 		if og.URL != "" {
@@ -43,17 +55,17 @@ func (s *Server) defaults() error {
 		if err != nil {
 			return err
 		}
-		n := opsgenie.NewNotifier(c, opsgenie.WithRemediationTeam(s.cfg.Queues.Remediation),
-			opsgenie.WithInvestigationTeam(s.cfg.Queues.Investigation), opsgenie.WithNotifyLogger(s.base))
+		nopts := []opsgenie.NotifierOption{opsgenie.WithRemediationTeam(s.cfg.Queues.Remediation),
+			opsgenie.WithInvestigationTeam(s.cfg.Queues.Investigation), opsgenie.WithNotifyLogger(s.base)}
+		if dtc != nil {
+			nopts = append(nopts, opsgenie.WithAttemptCounter(dynatrace.AttemptCounter(dtc, "")))
+		}
+		n := opsgenie.NewNotifier(c, nopts...)
 		s.notifiers = append(s.notifiers, n)
 		s.closers = append(s.closers, n.Close)
 	}
-	if dt := s.cfg.Dynatrace; dt.Token.IsSet() {
-		c, err := dynatrace.NewClient(dt.URL, dt.Token.Value(), dynatrace.WithLogger(s.base))
-		if err != nil {
-			return err
-		}
-		s.notifiers = append(s.notifiers, dynatrace.NewNotifier(c, dynatrace.WithNotifyLogger(s.base)))
+	if dtc != nil {
+		s.notifiers = append(s.notifiers, dynatrace.NewNotifier(dtc, dynatrace.WithNotifyLogger(s.base)))
 	}
 	return nil
 }
