@@ -29,8 +29,8 @@ func NewLogger(w io.Writer, c config.Log) *slog.Logger {
 
 // RunConfig is `alexis serve`: it builds a server from cfg (logging to
 // log, or to stderr as cfg.Log says when log is nil), checks the action
-// credentials unless in dry-run mode, reloads the rules on SIGHUP, and
-// serves until ctx is done.
+// credentials of the action types the rules use unless in dry-run mode,
+// reloads the rules on SIGHUP, and serves until ctx is done.
 func RunConfig(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) error {
 	if log == nil {
 		log = NewLogger(os.Stderr, cfg.Log)
@@ -41,7 +41,7 @@ func RunConfig(ctx context.Context, cfg *config.Config, log *slog.Logger, opts .
 	}
 	defer srv.Close()
 	if !cfg.DryRun {
-		if err := builtin.Check(srv.ActionRegistry()); err != nil {
+		if err := builtin.CheckUsed(srv.ActionRegistry(), srv.RuleSet()); err != nil {
 			return err
 		}
 	}

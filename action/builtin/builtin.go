@@ -46,3 +46,29 @@ func Check(reg *alexis.Registry) error {
 	}
 	return errors.Join(errs...)
 }
+
+// CheckUsed is Check restricted to the action types that the rules of rs
+// use: a deployment whose rules only run local programs needs no SSH key.
+// An action type that a later reload starts to use is not checked then;
+// its tasks fail with the same message when they run.
+func CheckUsed(reg *alexis.Registry, rs *alexis.RuleSet) error {
+	used := map[string]bool{}
+	for _, r := range rs.Rules {
+		for _, t := range r.Tasks {
+			used[t.Action] = true
+		}
+	}
+	var errs []error
+	for _, spec := range reg.Specs() {
+		if !used[spec.Name] {
+			continue
+		}
+		k, _ := reg.Lookup(spec.Name)
+		if c, ok := k.(Checker); ok {
+			if err := c.Check(); err != nil {
+				errs = append(errs, fmt.Errorf("action %s: %w", spec.Name, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -72,3 +72,23 @@ func ExampleRegistry() {
 	// http false
 	// ssh true
 }
+
+// CheckUsed checks only the action types the rules use: exec-only rules
+// need no SSH key, ssh rules do.
+func TestCheckUsed(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-key")
+	reg := builtin.Registry(builtin.Config{SSH: ssh.Config{User: "alexis", KeyFile: missing, KnownHostsFile: missing + ".known"}})
+	set := func(kinds ...string) *alexis.RuleSet {
+		r := &alexis.Rule{Name: "r", Enabled: true}
+		for _, k := range kinds {
+			r.Tasks = append(r.Tasks, alexis.Task{Action: k})
+		}
+		return &alexis.RuleSet{Rules: []*alexis.Rule{r}}
+	}
+	if err := builtin.CheckUsed(reg, set("exec", "http")); err != nil {
+		t.Errorf("exec and http rules: %v, want no error", err)
+	}
+	if err := builtin.CheckUsed(reg, set("exec", "ssh")); err == nil || !strings.Contains(err.Error(), "no-such-key") {
+		t.Errorf("ssh rule with a missing key: %v", err)
+	}
+}
