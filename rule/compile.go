@@ -11,7 +11,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	alexis "github.com/alexis-project/alexis"
-	"github.com/alexis-project/alexis/internal/writeback"
 	"github.com/alexis-project/alexis/internal/yamlpos"
 	"github.com/alexis-project/alexis/match"
 )
@@ -21,7 +20,7 @@ import (
 type compiler struct {
 	file string
 	src  *source
-	reg  *alexis.Registry
+	sh   *shared
 	errs *collector
 }
 
@@ -135,7 +134,7 @@ func (c *compiler) when(at ctx, rs *ruleSyntax, r *alexis.Rule) {
 		return
 	}
 	r.WhenText = rs.when.v
-	cond, err := match.CompileCondition(rs.when.v)
+	cond, err := c.sh.condition(rs.when.v)
 	if err != nil {
 		c.exprError(at, rs.when, err)
 		return
@@ -167,7 +166,7 @@ func (c *compiler) targets(at ctx, rs *ruleSyntax, r *alexis.Rule) {
 		return
 	}
 	if rs.targetsFrom.set {
-		sel, err := match.CompileTargets(rs.targetsFrom.v)
+		sel, err := c.sh.targetsExpr(rs.targetsFrom.v)
 		if err != nil {
 			c.exprError(at, rs.targetsFrom, err)
 			return
@@ -236,13 +235,12 @@ func (c *compiler) task(at ctx, ts *taskSyntax, d *defaultsSyntax, hasTargets bo
 	if !ts.action.set {
 		return t, false
 	}
-	kind, ok := c.reg.Lookup(ts.action.v)
+	kind, spec, ok := c.sh.lookup(ts.action.v)
 	if !ok {
 		names := c.kindNames()
 		c.errorf(at, ts.action.node, ts.action.path, "unknown action type %q%s (%s)", ts.action.v, yamlpos.DidYouMean(ts.action.v, names), c.knownKinds())
 		return t, false
 	}
-	spec := kind.Spec()
 	if spec.NeedsTarget && !hasTargets {
 		c.errorf(at, ts.action.node, ts.action.path, "action %q acts on a host: the rule needs targets or targets_from", spec.Name)
 	}
@@ -263,7 +261,7 @@ func (c *compiler) task(at ctx, ts *taskSyntax, d *defaultsSyntax, hasTargets bo
 			t.Params[p.key.Value] = p.v
 		}
 	}
-	run, err := kind.New(t.Params)
+	run, err := c.sh.newAction(kind, t.Params)
 	if err != nil {
 		c.paramError(at, ts, spec, err)
 		return t, false
@@ -384,7 +382,7 @@ func (c *compiler) knownKinds() string {
 
 func (c *compiler) kindNames() []string {
 	var out []string
-	for _, s := range c.reg.Specs() {
+	for _, s := range c.sh.specs() {
 		out = append(out, s.Name)
 	}
 	return out
@@ -397,7 +395,7 @@ func (c *compiler) reaction(at ctx, r, d reactionSyntax) alexis.Reaction {
 	tags := r.tags.or(d.tags)
 	for _, v := range []val[string]{note, comment} {
 		if v.set && !v.inherited {
-			if _, err := writeback.Parse(v.path, v.v); err != nil {
+			if err := c.sh.writeback(v.path, v.v); err != nil {
 				c.templateError(at, v.node, v.path, err)
 			}
 		}

@@ -10,14 +10,24 @@ import (
 )
 
 // source is the text of one rule file, split in lines, for mapping
-// positions inside a scalar's value back to the file.
+// positions inside a scalar's value back to the file. The lines are split
+// when the first error needs them: most files have none.
 type source struct {
+	data  []byte
 	lines []string
 	runes map[int][]rune
 }
 
 func newSource(data []byte) *source {
-	return &source{lines: Lines(data), runes: make(map[int][]rune)}
+	return &source{data: data}
+}
+
+// split splits the text into lines, once.
+func (s *source) split() {
+	if s.runes == nil {
+		s.lines = Lines(s.data)
+		s.runes = make(map[int][]rune)
+	}
 }
 
 // Lines splits data into lines where YAML breaks them: at "\r\n", "\n"
@@ -30,6 +40,7 @@ func Lines(data []byte) []string {
 
 // line returns line i (0-based) as runes, or nil past the end.
 func (s *source) line(i int) []rune {
+	s.split()
 	if i < 0 || i >= len(s.lines) {
 		return nil
 	}
@@ -89,6 +100,7 @@ func (s *source) mapScalar(n *yaml.Node, val []rune) []pos {
 	if n.Line < 1 || n.Column < 1 || n.Kind != yaml.ScalarNode {
 		return nil
 	}
+	s.split()
 	block := n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0
 	double := n.Style&yaml.DoubleQuotedStyle != 0
 	single := n.Style&yaml.SingleQuotedStyle != 0

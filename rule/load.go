@@ -8,9 +8,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 
@@ -141,26 +144,32 @@ func rel(dir, p string) string {
 }
 
 // load compiles the inputs into one set. c may already hold read errors.
+//
+// Files are parsed and compiled in parallel, on up to GOMAXPROCS
+// goroutines, each into a collector of its own; the rules and problems are
+// then assembled in file order, exactly as one goroutine would have found
+// them.
 func load(reg *alexis.Registry, in []input, c *collector) (*alexis.RuleSet, error) {
 	if c == nil {
 		c = &collector{}
 	}
-	if reg == nil {
-		reg = alexis.NewRegistry()
-	}
+	sh := newShared(reg)
+	results := make([]fileResult, len(in))
+	each(len(in), func(i int) {
+		if !in[i].failed {
+			results[i] = parseFile(in[i], sh)
+		}
+	})
 	var (
 		rules []*alexis.Rule
 		names []*yaml.Node
 		files []string
 	)
-	for _, f := range in {
+	for i, f := range in {
 		files = append(files, f.name)
-		if f.failed {
-			continue
-		}
-		rs, ns := parseFile(f, reg, c)
-		rules = append(rules, rs...)
-		names = append(names, ns...)
+		rules = append(rules, results[i].rules...)
+		names = append(names, results[i].names...)
+		c.errs = append(c.errs, results[i].errs.errs...)
 	}
 	duplicates(rules, names, c)
 	if err := c.result(files); err != nil {
@@ -169,37 +178,87 @@ func load(reg *alexis.Registry, in []input, c *collector) (*alexis.RuleSet, erro
 	return &alexis.RuleSet{Rules: rules, Prepare: match.Prepare, Hash: hash(in), Files: files}, nil
 }
 
-// parseFile parses and compiles one file. It returns its rules and, for
-// each, the node of its name.
-func parseFile(f input, reg *alexis.Registry, c *collector) ([]*alexis.Rule, []*yaml.Node) {
+// each calls f(0) ... f(n-1) on up to GOMAXPROCS goroutines and returns
+// when all have returned. A panic in f is raised again in the caller.
+func each(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		panicMu sync.Mutex
+		caught  any
+	)
+	for range workers {
+		wg.Go(func() {
+			defer func() {
+				if p := recover(); p != nil {
+					panicMu.Lock()
+					if caught == nil {
+						caught = p
+					}
+					panicMu.Unlock()
+				}
+			}()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+	if caught != nil {
+		panic(caught)
+	}
+}
+
+// fileResult is what one file gave: its rules, for each the node of its
+// name, and its problems.
+type fileResult struct {
+	rules []*alexis.Rule
+	names []*yaml.Node
+	errs  collector
+}
+
+// parseFile parses and compiles one file.
+func parseFile(f input, sh *shared) (out fileResult) {
+	c := &out.errs
 	if len(f.data) > MaxFileSize {
 		c.add(f.name, 0, 0, "", fmt.Sprintf("file is %d bytes; a rule file may have at most %d", len(f.data), MaxFileSize))
-		return nil, nil
+		return out
 	}
 	root, err := yamlpos.Parse(f.data)
 	if err != nil {
 		se := err.(*yamlpos.SyntaxError)
 		c.add(f.name, se.Line, 0, "", "invalid YAML: "+se.Msg)
-		return nil, nil
+		return out
 	}
 	if root == nil {
-		return nil, nil // an empty file holds no rules
+		return out // an empty file holds no rules
 	}
-	p := &parser{reg: reg}
+	p := &parser{sh: sh}
 	p.d = yamlpos.NewDecoder(func(line, col int, msg string) {
 		c.add(f.name, line, col, p.at.rule, p.at.prefix+msg)
 	})
 	syn := p.file(root)
 	if p.d.Exhausted() {
-		return nil, nil
+		return out
 	}
-	comp := &compiler{file: f.name, src: newSource(f.data), reg: reg, errs: c}
-	rules := comp.compileFile(syn)
-	names := make([]*yaml.Node, len(syn.rules))
+	comp := &compiler{file: f.name, src: newSource(f.data), sh: sh, errs: c}
+	out.rules = comp.compileFile(syn)
+	out.names = make([]*yaml.Node, len(syn.rules))
 	for i, r := range syn.rules {
-		names[i] = r.name.node
+		out.names[i] = r.name.node
 	}
-	return rules, names
+	return out
 }
 
 // duplicates reports every rule whose name an earlier rule already has.

@@ -7,7 +7,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	alexis "github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/internal/yamlpos"
 )
 
@@ -134,8 +133,8 @@ var (
 
 // parser turns YAML nodes into the syntax structs, reporting type errors.
 type parser struct {
-	d   *yamlpos.Decoder
-	reg *alexis.Registry // for hints about misplaced task parameters
+	d  *yamlpos.Decoder
+	sh *shared // the registry, for hints about misplaced task parameters
 	// at is the rule being parsed, for messages.
 	at ctx
 }
@@ -273,10 +272,7 @@ func (p *parser) unknownRuleKey(k *yaml.Node) {
 
 // isParam reports whether some action type has a parameter called name.
 func (p *parser) isParam(name string) bool {
-	if p.reg == nil {
-		return false
-	}
-	for _, s := range p.reg.Specs() {
+	for _, s := range p.sh.specs() {
 		for _, ps := range s.Params {
 			if ps.Name == name {
 				return true
