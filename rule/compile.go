@@ -261,7 +261,7 @@ func (c *compiler) task(at ctx, ts *taskSyntax, d *defaultsSyntax, hasTargets bo
 			t.Params[p.key.Value] = p.v
 		}
 	}
-	run, err := c.sh.newAction(kind, t.Params)
+	run, err := c.sh.newAction(kind, spec.Name, t.Params)
 	if err != nil {
 		c.paramError(at, ts, spec, err)
 		return t, false

@@ -79,16 +79,16 @@ func loadRule(b *strings.Builder, i int) {
 	}
 }
 
-// writeLoadDir writes the benchmark's rule files into dir and returns
-// their contents.
-func writeLoadDir(tb testing.TB, dir string) [][]byte {
+// writeLoadDir writes nfiles rule files of nrules rules each into dir and
+// returns their contents.
+func writeLoadDir(tb testing.TB, dir string, nfiles, nrules int) [][]byte {
 	tb.Helper()
 	var out [][]byte
-	for f := 0; f < loadFiles; f++ {
+	for f := 0; f < nfiles; f++ {
 		var b strings.Builder
 		b.WriteString("defaults:\n  sources: [opsgenie]\n  timeout: 2m\n  on_failure: {team: ops_unix, tags: [alexis]}\n  limits: {per_target: 3, window: 1h}\nrules:\n")
-		for r := 0; r < loadRules; r++ {
-			loadRule(&b, f*loadRules+r)
+		for r := 0; r < nrules; r++ {
+			loadRule(&b, f*nrules+r)
 		}
 		data := []byte(b.String())
 		sub := filepath.Join(dir, fmt.Sprintf("team%02d", f%10))
@@ -121,7 +121,7 @@ func cpuTime() time.Duration {
 // the same files and parsing them into yaml.Node (x-yaml, cpu-x-yaml).
 func BenchmarkLoadDir10000(b *testing.B) {
 	dir := b.TempDir()
-	writeLoadDir(b, dir)
+	writeLoadDir(b, dir, loadFiles, loadRules)
 	files, _, err := rule.ListDir(dir)
 	if err != nil {
 		b.Fatal(err)
@@ -167,7 +167,7 @@ func BenchmarkLoadDir10000(b *testing.B) {
 // rules (Engine.Swap), once they are loaded.
 func BenchmarkSwap10000(b *testing.B) {
 	dir := b.TempDir()
-	writeLoadDir(b, dir)
+	writeLoadDir(b, dir, loadFiles, loadRules)
 	rs, err := rule.LoadDir(dir, builtin.Registry(builtin.Config{}))
 	if err != nil {
 		b.Fatal(err)

@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"encoding/json"
 	"sync"
 
 	alexis "github.com/alexis-project/alexis"
@@ -12,7 +13,9 @@ import (
 // possibly on several goroutines at once.
 //
 // The registry's action types are called under one lock: Kind.New and
-// Kind.Spec are user code that need not be safe for concurrent use.
+// Kind.Spec are user code that need not be safe for concurrent use. An
+// action type that implements PureKind is called without it, once per
+// distinct set of parameters.
 //
 // Expressions and write-back templates are compiled once per distinct text
 // (rule bases repeat them: the same targets_from, the same note for many
@@ -29,6 +32,19 @@ type shared struct {
 	conds   map[string]compiled[*match.Condition]
 	targets map[string]compiled[*match.Targets]
 	notes   map[[2]string]error
+	actions map[string]compiled[alexis.Action]
+}
+
+// PureKind is an optional interface of alexis.Kind. An action type whose
+// PureNew returns true promises that its New is safe to call from several
+// goroutines at once, depends on nothing but its parameters, and returns an
+// Action that is never changed afterwards. Loading then calls New once for
+// each distinct set of parameters (compared as their JSON encoding, which
+// is what alexis.Params.Decode reads) and tasks written alike share the
+// Action, as the tasks of one rule share it across targets already. The
+// built-in exec, http and ssh types are pure.
+type PureKind interface {
+	PureNew() bool
 }
 
 type compiled[T any] struct {
@@ -45,6 +61,7 @@ func newShared(reg *alexis.Registry) *shared {
 		conds:   map[string]compiled[*match.Condition]{},
 		targets: map[string]compiled[*match.Targets]{},
 		notes:   map[[2]string]error{},
+		actions: map[string]compiled[alexis.Action]{},
 	}
 }
 
@@ -104,8 +121,17 @@ func (s *shared) lookup(name string) (alexis.Kind, alexis.ActionSpec, bool) {
 	return k, k.Spec(), true
 }
 
-// newAction prepares a task's action with its type.
-func (s *shared) newAction(k alexis.Kind, p alexis.Params) (alexis.Action, error) {
+// newAction prepares a task's action with its type, named name.
+func (s *shared) newAction(k alexis.Kind, name string, p alexis.Params) (alexis.Action, error) {
+	if pk, ok := k.(PureKind); ok && pk.PureNew() {
+		if b, err := json.Marshal(p); err == nil {
+			r := once(&s.mu, s.actions, name+"\x00"+string(b), func() compiled[alexis.Action] {
+				a, err := k.New(p)
+				return compiled[alexis.Action]{a, err}
+			})
+			return r.v, r.err
+		}
+	}
 	s.regMu.Lock()
 	defer s.regMu.Unlock()
 	return k.New(p)
