@@ -71,8 +71,15 @@ func Parse(data []byte) (*yaml.Node, error) {
 
 // checkSize refuses a document whose aliases refer to a node that contains
 // them (its expansion is infinite) or whose expansion exceeds MaxNodes. It
-// visits each node once, remembering the expanded size of each.
+// visits each node once, remembering the expanded size of each; a document
+// without aliases (the usual case) is a plain tree, and only counted.
 func checkSize(root *yaml.Node) error {
+	if n, ok := treeSize(root); ok {
+		if n > MaxNodes {
+			return &SyntaxError{Msg: fmt.Sprintf("document too large: more than %d nodes once aliases are expanded", MaxNodes)}
+		}
+		return nil
+	}
 	const busy = -1
 	sizes := map[*yaml.Node]int{}
 	var cycle *yaml.Node
@@ -111,6 +118,23 @@ func checkSize(root *yaml.Node) error {
 		return &SyntaxError{Msg: fmt.Sprintf("document too large: more than %d nodes once aliases are expanded", MaxNodes)}
 	}
 	return nil
+}
+
+// treeSize counts the nodes under n, n included; ok is false when it
+// meets an alias, whose expansion the count would not include.
+func treeSize(n *yaml.Node) (size int, ok bool) {
+	if n.Kind == yaml.AliasNode {
+		return 0, false
+	}
+	size = 1
+	for _, c := range n.Content {
+		s, ok := treeSize(c)
+		if !ok {
+			return 0, false
+		}
+		size += s
+	}
+	return size, true
 }
 
 func syntaxError(err error) *SyntaxError {

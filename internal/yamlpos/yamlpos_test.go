@@ -172,6 +172,9 @@ func TestAliasBombs(t *testing.T) {
 		{"a: &a [x, *a]\n", "line 1: alias *a refers to a node that contains it"},
 		{"a: &a {b: {c: *a}}\n", "line 1: alias *a refers to a node that contains it"},
 		{"a: &a [x, y]\nb: [*a, *a, *a]\n", ""},
+		// Without aliases the tree is only counted: one node too many.
+		{"[" + strings.Repeat("0,", yamlpos.MaxNodes-1) + "0]", "document too large: more than 250000 nodes once aliases are expanded"},
+		{"[" + strings.Repeat("0,", yamlpos.MaxNodes-2) + "0]", ""},
 	}
 	for _, tt := range tests {
 		_, err := yamlpos.Parse([]byte(tt.src))
