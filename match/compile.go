@@ -402,6 +402,9 @@ func (rw *rewriter) Visit(node *ast.Node) {
 // nothing else, like "(?i)out of memory": Go's regexp matches it slowly,
 // and icontains gives the same answer (both use simple case folding).
 func foldLiteral(pattern string) (string, bool) {
+	if !strings.Contains(pattern, "(?") {
+		return "", false // no flags, so not case-insensitive: spare the parse
+	}
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return "", false

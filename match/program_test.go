@@ -19,6 +19,8 @@ func TestPatternsCompiledOnce(t *testing.T) {
 	}{
 		{`message matches "GC (time|pause)" && description matches "^Long"`, 2},
 		{`message matches "(?i)out of memory"`, 0},
+		{`message matches "(?i:Out Of Memory)"`, 0},
+		{`message matches "out of memory"`, 1}, // case-sensitive: a regexp
 		{`any(tags, # matches "^team:")`, 1},
 	}
 	for _, tt := range tests {
