@@ -152,4 +152,17 @@
 // explicit indentation indicator (|2) or tab indentation, and for values
 // reached through an alias (they point at the anchor). Columns count
 // characters, not bytes.
+//
+// # Performance
+//
+// Files are parsed and compiled in parallel (up to GOMAXPROCS at once);
+// rules and errors come out in file order all the same. Within one load,
+// each distinct expression and write-back template is compiled once and
+// shared by the rules that repeat it, and an action type that implements
+// PureKind (exec, http and ssh do) is called once per distinct set of
+// parameters; other action types are called one at a time, once per task.
+// BenchmarkLoadDir10000 loads 10,000 realistic rules (100 files) with the
+// built-in action types: on 2 cores of a quiet machine, about 0.65-0.8 s
+// of wall time and 1.2-1.5 s of CPU time, 1.4x the time of parsing the
+// same files into yaml.Node (2.0-2.3x with one thread, 1.1-1.3 s).
 package rule
