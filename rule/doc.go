@@ -162,7 +162,11 @@
 // PureKind (exec, http and ssh do) is called once per distinct set of
 // parameters; other action types are called one at a time, once per task.
 // BenchmarkLoadDir10000 loads 10,000 realistic rules (100 files) with the
-// built-in action types: on 2 cores of a quiet machine, about 0.65-0.8 s
-// of wall time and 1.2-1.5 s of CPU time, 1.4x the time of parsing the
-// same files into yaml.Node (2.0-2.3x with one thread, 1.1-1.3 s).
+// built-in action types. Measured on 2 shared cores at a load average of
+// about 1: 0.76-0.77 s of wall time and 1.5 s of CPU time per load, 1.4-1.5
+// times the wall time of reading the same files into yaml.Node on one
+// thread; with GOMAXPROCS=1, 1.35-1.6 s (2.2-2.4 times that baseline).
+// Before the parallel loading and the sharing, it was 2.6-2.7 s (4-4.5
+// times the baseline). Under a second is thus reached in wall time on two
+// cores that are not busy with other work, not in CPU time.
 package rule
