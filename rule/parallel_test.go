@@ -123,3 +123,33 @@ func TestSharedActions(t *testing.T) {
 		t.Error("an action type that is not pure had one Action shared by two tasks")
 	}
 }
+
+// panicKind is an action type whose New panics.
+type panicKind struct{}
+
+func (panicKind) Spec() alexis.ActionSpec { return alexis.ActionSpec{Name: "boom"} }
+func (panicKind) New(alexis.Params) (alexis.Action, error) {
+	panic("boom")
+}
+
+// TestLoadParallelPanic checks that a panic in an action type, raised on a
+// loading goroutine, reaches the caller of LoadDir as it would without
+// parallel loading, instead of ending the program.
+func TestLoadParallelPanic(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a.yaml", "b.yaml", "c.yaml"} {
+		src := "rules:\n  - name: " + strings.TrimSuffix(name, ".yaml") + "\n    tasks: [{action: boom}]\n"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	withProcs(4, func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("recovered %v, want boom", p)
+			}
+		}()
+		rule.LoadDir(dir, alexis.NewRegistry(panicKind{}))
+		t.Error("LoadDir returned")
+	})
+}
