@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -115,7 +116,9 @@ func serveHandler(b *testing.B, h http.Handler) (string, func()) {
 // saturation this is the backlog), and the group commit's batch size and
 // duration. BENCH_CLIENTS sets the concurrency (default 32),
 // BENCH_WORKERS the workers, BENCH_HOLD_WORKERS=1 holds the workers until
-// the intake run ends (intake alone).
+// the intake run ends (intake alone), BENCH_PROF=file writes a CPU profile
+// of the Alexis intake run only (not of the baseline nor of the drain
+// that follows).
 func BenchmarkIntakeOpsGenie(b *testing.B) {
 	n := b.N
 	base := fixture(b, "opsgenie_create_duplicator_gc.json")
@@ -185,7 +188,21 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	b.ResetTimer()
 	bare := gen(bareURL + "/v1/opsgenie")
 	stopBare()
+	prof := os.Getenv("BENCH_PROF")
+	if prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
 	got := gen(alexisURL)
+	if prof != "" {
+		pprof.StopCPUProfile()
+	}
 	b.StopTimer()
 	var commits, writes int64
 	var busy time.Duration

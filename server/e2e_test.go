@@ -130,10 +130,25 @@ func TestRunConfigReloadsOnSIGHUP(t *testing.T) {
 }
 
 func TestRunConfigChecksCredentialsUnlessDryRun(t *testing.T) {
+	// Only the action types the rules use are checked (builtin.CheckUsed):
+	// this rule uses ssh.
 	cfg := testConfig(t)
-	writeRules(t, cfg.Rules, filepath.Join(t.TempDir(), "runs.txt"))
+	rules := `rules:
+  - name: restart
+    when: has_tag("app:duplicator")
+    targets: [web-01]
+    tasks:
+      - action: ssh
+        command: sudo systemctl restart duplicator
+`
+	if err := os.WriteFile(filepath.Join(cfg.Rules, "ssh.yaml"), []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cfg.SSH.KeyFile = filepath.Join(t.TempDir(), "missing_key")
-	err := server.RunConfig(context.Background(), cfg, server.NewLogger(&syncBuffer{}, cfg.Log))
+	// Should the check not happen, RunConfig would serve: stop it.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := server.RunConfig(ctx, cfg, server.NewLogger(&syncBuffer{}, cfg.Log))
 	if err == nil || !strings.Contains(err.Error(), "action ssh") {
 		t.Errorf("RunConfig with a missing ssh key: %v", err)
 	}

@@ -12,8 +12,9 @@ import (
 // rolled back alone.
 type op struct {
 	fn   func(w *wtx, o *op) error
-	n    int  // events it writes, for the batch bound
-	wake bool // set by fn when it queued an event
+	n    int         // events it writes, for the batch bound
+	wake bool        // set by fn when it queued an event
+	hand []handEntry // events fn queued, for Claim once committed
 	done chan error
 }
 
@@ -146,6 +147,9 @@ func (db *DB) commit(batch []*op) {
 			e = errs[i]
 		}
 		wake = wake || (o.wake && e == nil)
+		if e == nil {
+			db.handOff(o.hand)
+		}
 		o.done <- e
 	}
 	if wake {
@@ -165,7 +169,7 @@ func (db *DB) commitTx(batch []*op) ([]error, error) {
 	defer tx.Rollback()
 	w := &wtx{ctx: ctx, tx: tx, db: db}
 	for i, o := range batch {
-		o.wake = false
+		o.wake, o.hand = false, o.hand[:0]
 		if err := o.fn(w, o); err != nil {
 			errs := make([]error, len(batch))
 			errs[i] = err

@@ -43,6 +43,8 @@ type DB struct {
 	ops      atomic.Int64
 	busy     atomic.Int64 // nanoseconds spent in commitTx
 	mu       sync.RWMutex // guards closed against sends on in
+	handMu   sync.Mutex
+	hand     map[int64]*alexis.Event // newly queued events, for Claim (handoff.go)
 	closed   bool
 }
 
@@ -73,7 +75,7 @@ func WithBatch(window time.Duration, max int) Option {
 // committer. Close it when done.
 func Open(path string, opts ...Option) (*DB, error) {
 	db := &DB{path: path, log: slog.Default(), now: time.Now, maxBatch: 256, window: 2 * time.Millisecond,
-		in: make(chan *op, 1024), wake: make(chan struct{}, 1),
+		in: make(chan *op, 1024), hand: map[int64]*alexis.Event{}, wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
 		o(db)

@@ -14,6 +14,7 @@ type intakeRow struct {
 	received            int64
 	event               []byte
 	body                []byte
+	parsed              *alexis.Event // a copy of the event, for the hand-off
 }
 
 // Enqueue writes events durably and returns one receipt per event, in
@@ -25,6 +26,11 @@ type intakeRow struct {
 //
 // Concurrent calls share transactions (group commit): one goroutine takes
 // every waiting request, up to the batch size, and commits them together.
+//
+// The events newly queued are also kept in memory (a shallow copy, up to
+// MaxHandOff of them) until claimed, so that Claim hands them to a worker
+// without decoding them again; do not modify their maps and slices after
+// Enqueue. After a restart, Claim decodes them from the store.
 func (db *DB) Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receipt, error) {
 	rows := make([]intakeRow, len(evs))
 	for i, ev := range evs {
@@ -53,6 +59,7 @@ func (db *DB) Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receip
 			}
 			if rc.Status == alexis.EventQueued && !rc.Duplicate {
 				o.wake = true
+				o.hand = append(o.hand, handEntry{rc.ID, row.parsed})
 			}
 			out = append(out, rc)
 		}
@@ -82,6 +89,9 @@ func (db *DB) row(ev *alexis.Event) (intakeRow, error) {
 	if err != nil {
 		return intakeRow{}, internal("encode event", err)
 	}
+	// The hand-off copy: as Claim would decode it (no monotonic clock
+	// reading), with the body.
+	c.Received, c.Raw = c.Received.Round(0), ev.Raw
 	return intakeRow{key: ev.Key(), source: string(ev.Source), ignore: ev.Ignore,
-		received: c.Received.UnixNano(), event: b, body: ev.Raw}, nil
+		received: c.Received.UnixNano(), event: b, body: ev.Raw, parsed: &c}, nil
 }

@@ -44,6 +44,12 @@ func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 	sort.Slice(got, func(i, j int) bool { return got[i].q.ID < got[j].q.ID })
 	out := make([]*alexis.QueuedEvent, 0, len(got))
 	for _, c := range got {
+		if ev := db.takeHandOff(c.q.ID); ev != nil {
+			q := c.q
+			q.Event = ev
+			out = append(out, &q)
+			continue
+		}
 		var ev alexis.Event
 		if err := json.Unmarshal(c.ev, &ev); err != nil {
 			db.log.Error("stored event cannot be decoded; marked done", "event_id", c.q.ID, "err", err)

@@ -1,0 +1,102 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/sqlite"
+	"github.com/google/go-cmp/cmp"
+)
+
+func richEvent(id string) *alexis.Event {
+	return &alexis.Event{Source: alexis.SourceOpsGenie, ID: id, ShortID: "42", Alias: "disk-" + id, Action: "Create",
+		Message: "disk full", Description: "90% used", Tags: []string{"app:duplicator", "env:prod"},
+		TagValues: map[string]string{"app": "duplicator", "env": "prod"}, Details: map[string]string{"host_regex": "web-0[1-3]"},
+		Entities: []alexis.Entity{{Type: "host", Name: "web-01"}}, Priority: "P2",
+		Received: time.Date(2026, 11, 29, 10, 0, 0, 123, time.UTC), Raw: []byte(`{"alert": {"alertId": "` + id + `"}}`)}
+}
+
+// An event claimed in the process that queued it comes from memory (the
+// hand-off), and equals what Claim decodes from the store.
+func TestHandOffEqualsStored(t *testing.T) {
+	ctx := context.Background()
+	db, path := open(t)
+	ev := richEvent("a")
+	if _, err := db.Enqueue(ctx, []*alexis.Event{ev}); err != nil {
+		t.Fatal(err)
+	}
+	ev.Message = "changed by the caller after Enqueue"
+	// Spoil the stored copy: only the hand-off can still give the event.
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE events SET event = 'not json' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := db.Claim(ctx, 1)
+	if err != nil || len(qs) != 1 {
+		t.Fatalf("claim: %v %v", qs, err)
+	}
+	handed := qs[0].Event
+	if handed.Message != "disk full" {
+		t.Errorf("hand-off message = %q, want the one enqueued", handed.Message)
+	}
+	// Requeued, it is decoded from the store: put the stored copy back.
+	if _, err := raw.Exec(`UPDATE events SET event = ? WHERE id = 1`, mustJSON(t, richEvent("a"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Requeue(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	qs, err = db.Claim(ctx, 1)
+	if err != nil || len(qs) != 1 {
+		t.Fatalf("claim again: %v %v", qs, err)
+	}
+	if d := cmp.Diff(qs[0].Event, handed); d != "" {
+		t.Errorf("hand-off differs from the stored event (-stored +handed):\n%s", d)
+	}
+	if qs[0].Event == handed {
+		t.Error("the second claim returned the hand-off again")
+	}
+}
+
+// A claim in a new process (after a crash) decodes the event from the store.
+func TestHandOffNotAfterReopen(t *testing.T) {
+	ctx := context.Background()
+	db, path := open(t)
+	if _, err := db.Enqueue(ctx, []*alexis.Event{richEvent("a")}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db2, err := reopen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	qs, err := db2.Claim(ctx, 1)
+	if err != nil || len(qs) != 1 {
+		t.Fatalf("claim: %v %v", qs, err)
+	}
+	if d := cmp.Diff(richEvent("a"), qs[0].Event); d != "" {
+		t.Errorf("decoded event (-want +got):\n%s", d)
+	}
+}
+
+func mustJSON(t *testing.T, ev *alexis.Event) string {
+	t.Helper()
+	c := *ev
+	c.Raw = nil
+	b, err := json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func reopen(path string) (*sqlite.DB, error) { return sqlite.Open(path) }
