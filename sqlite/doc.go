@@ -22,6 +22,12 @@
 // commits at once. One writer also means no writer ever waits in SQLite's
 // busy handler. Queries run on read-only connections beside it.
 //
+// An event is stored as its JSON (without the body) and its raw body. The
+// events Enqueue newly queued are also kept in memory, up to MaxHandOff,
+// once their transaction committed: Claim hands those to the worker as
+// they are instead of decoding the stored copy. After a restart, or for an
+// event requeued or beyond that bound, Claim decodes the stored copy.
+//
 // # Exactly once, at most once
 //
 // An event is stored once per Event.Key (a unique index): duplicates get
