@@ -196,7 +196,9 @@ func BenchmarkCompileRules(b *testing.B) {
 	b.StopTimer()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(b.N), "B/rule")
+	// Signed: with few iterations the heap may shrink, and the unsigned
+	// difference would wrap around.
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(b.N), "B/rule")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)*10000/1e6, "ms/10k-rules")
 	runtime.KeepAlive(kept)
 }
