@@ -288,6 +288,25 @@ shutdown_timeout: 2s
 	if b, _ := os.ReadFile(mark); string(b) != "first\nsecond\n" {
 		t.Fatalf("mark after duplicate delivery = %q", b)
 	}
+
+	// The history answers the report: two runs of the rule, both succeeded.
+	code, out, errs := runCmd(t, "report", "--data-dir", filepath.Join(dir, "data"))
+	if code != exitOK {
+		t.Fatalf("report: code %d: %s", code, errs)
+	}
+	row := regexp.MustCompile(`(?m)^two-steps\s+exec\s+-\s+2\s+2\s+0\s+0\s+100%\s`)
+	if !row.MatchString(out) {
+		t.Errorf("report lacks a row of 2 runs, 2 OK, 0 failed, 0 other, 100%%:\n%s", out)
+	}
+	code, out, _ = runCmd(t, "report", "--data-dir", filepath.Join(dir, "data"), "--json")
+	var stats []struct {
+		Rule      string `json:"rule"`
+		Runs      int    `json:"runs"`
+		Successes int    `json:"successes"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &stats) != nil || len(stats) != 1 || stats[0].Runs != 2 || stats[0].Successes != 2 {
+		t.Errorf("report --json = %s", out)
+	}
 }
 
 func get(t *testing.T, url string) string {

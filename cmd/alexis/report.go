@@ -65,14 +65,19 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitOK
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RULE\tACTION\tTARGET\tRUNS\tOK\tFAILED\tSUCCESS\tMEAN\tP95\tLAST")
+	fmt.Fprintln(tw, "RULE\tACTION\tTARGET\tRUNS\tOK\tFAILED\tOTHER\tSUCCESS\tMEAN\tP95\tLAST")
 	for _, s := range stats {
 		target := s.Target
 		if target == "" {
 			target = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%.0f%%\t%s\t%s\t%s\n", s.Rule, s.Action, target, s.Runs,
-			s.Successes, s.Failures, 100*s.SuccessRate, s.MeanDuration.Round(time.Millisecond),
+		// Dry runs and skipped tasks are neither successes nor failures.
+		rate := "-"
+		if s.Successes+s.Failures > 0 {
+			rate = fmt.Sprintf("%.0f%%", 100*s.SuccessRate)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Rule, s.Action, target, s.Runs,
+			s.Successes, s.Failures, s.Runs-s.Successes-s.Failures, rate, s.MeanDuration.Round(time.Millisecond),
 			s.P95Duration.Round(time.Millisecond), s.Last.UTC().Format(time.RFC3339))
 	}
 	tw.Flush()
