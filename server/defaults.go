@@ -61,6 +61,7 @@ func (s *Server) defaults() error {
 			nopts = append(nopts, opsgenie.WithAttemptCounter(dynatrace.AttemptCounter(dtc, "")))
 		}
 		n := opsgenie.NewNotifier(c, nopts...)
+		s.ogNotifier = n
 		s.notifiers = append(s.notifiers, n)
 		s.closers = append(s.closers, n.Close)
 	}

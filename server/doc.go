@@ -58,6 +58,9 @@
 //
 // # Shutdown and reload
 //
+// On Close, the OpsGenie escalate_after escalations not yet due are saved
+// in the store; the next New schedules them again (a crash loses them).
+//
 // When the context of Run or Serve is cancelled, the listener closes,
 // requests in flight complete, no new event is claimed, and running events
 // get cfg.ShutdownTimeout to finish; then they are cancelled and put back

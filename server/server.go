@@ -14,6 +14,7 @@ import (
 
 	"github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/config"
+	"github.com/alexis-project/alexis/opsgenie"
 	"github.com/alexis-project/alexis/sqlite"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,7 +78,10 @@ type Server struct {
 	registry  *alexis.Registry
 	closers   []func() error
 	engOpts   []alexis.Option
-	now       func() time.Time
+	// ogNotifier is the OpsGenie notifier the server built, whose
+	// escalate_after timers it saves on Close and restores at start.
+	ogNotifier *opsgenie.Notifier
+	now        func() time.Time
 
 	echo    *echo.Echo
 	reg     *prometheus.Registry
@@ -91,6 +95,7 @@ type Server struct {
 	inflight  sync.Map // *alexis.Event → *handling
 	running   sync.WaitGroup
 	serving   atomic.Bool
+	closed    atomic.Bool
 }
 
 type token struct {
@@ -174,6 +179,7 @@ func New(cfg *config.Config, opts ...Option) (*Server, error) {
 		}
 		s.store, s.ownsStore = db, true
 	}
+	s.restoreEscalations()
 	s.reg = prometheus.NewRegistry()
 	s.metrics = newMetrics(s.reg, s.store)
 	engOpts := append([]alexis.Option{
@@ -207,10 +213,15 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 // mux. Events it accepts are only handled while Run, Serve or Work runs.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Close stops the notifiers' pending work (OpsGenie escalation timers)
-// and closes the store if the server opened it.
+// Close saves the OpsGenie escalations not yet due (they are scheduled
+// again at the next start), stops the notifiers' pending work and closes
+// the store if the server opened it.
 func (s *Server) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
 	var errs []error
+	errs = append(errs, s.saveEscalations())
 	for _, c := range s.closers {
 		errs = append(errs, c())
 	}

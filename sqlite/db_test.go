@@ -277,3 +277,30 @@ func TestFailingWriteFailsAlone(t *testing.T) {
 		t.Errorf("%d events stored, want 36", n)
 	}
 }
+
+func TestMeta(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "alexis.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, ok, err := db.Meta(ctx, "k"); ok || err != nil {
+		t.Fatalf("Meta of a missing key = %v, %v", ok, err)
+	}
+	if err := db.SetMeta(ctx, "k", "one"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetMeta(ctx, "k", "two"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v, ok, err := db.Meta(ctx, "k"); v != "two" || !ok || err != nil {
+		t.Errorf("Meta after reopen = %q, %v, %v; want two", v, ok, err)
+	}
+}
