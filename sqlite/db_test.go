@@ -304,3 +304,34 @@ func TestMeta(t *testing.T) {
 		t.Errorf("Meta after reopen = %q, %v, %v; want two", v, ok, err)
 	}
 }
+
+// TestJournalRuleChanged: a rule edited while an event was unfinished
+// (a task inserted before the one that ran) must not make the task that
+// ran run again: the task now at its place fails with RuleChanged.
+func TestJournalRuleChanged(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	if _, err := db.Enqueue(ctx, []*alexis.Event{event("a", "Create")}); err != nil {
+		t.Fatal(err)
+	}
+	qs, _ := db.Claim(ctx, 1)
+	restart := alexis.TaskRun{Rule: "pool", Target: "web-01", Action: "ssh", Reason: "restart", Command: "systemctl restart pool"}
+	id, prior, err := db.BeginTask(ctx, qs[0].ID, 0, restart)
+	if err != nil || prior != nil {
+		t.Fatalf("begin: %v %v", prior, err)
+	}
+	if err := db.EndTask(ctx, id, alexis.Result{Status: alexis.StatusSuccess}); err != nil {
+		t.Fatal(err)
+	}
+	// The edited rule has a notification first, the restart second.
+	notify := alexis.TaskRun{Rule: "pool", Target: "web-01", Action: "http", Reason: "notify", Command: "POST https://chat.example.com/hook"}
+	_, prior, err = db.BeginTask(ctx, qs[0].ID, 0, notify)
+	if err != nil || prior == nil || prior.Status != alexis.StatusFailure || prior.Error != sqlite.RuleChanged {
+		t.Fatalf("task at the place of another = %+v, %v; want a RuleChanged failure", prior, err)
+	}
+	// The same task at its place is still replayed as it finished.
+	_, prior, err = db.BeginTask(ctx, qs[0].ID, 0, restart)
+	if err != nil || prior == nil || prior.Status != alexis.StatusSuccess {
+		t.Fatalf("unchanged task = %+v, %v", prior, err)
+	}
+}

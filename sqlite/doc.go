@@ -36,7 +36,9 @@
 // again; every task it had begun is found in the journal by (event, rule,
 // task index, target) and is not run again: a finished task reports its
 // recorded result, a task that was running when the process died is
-// recorded as failed with the Interrupted error. So each action runs at
+// recorded as failed with the Interrupted error, and one whose place
+// (rule, task number, target) now holds another action or command because
+// the rule was edited in between fails with RuleChanged instead of running. So each action runs at
 // most once per event and target, and exactly once unless the process
 // dies while it runs. Notifiers (OpsGenie notes, Dynatrace comments) are
 // not journaled: a crash between notifying and finishing the event makes

@@ -14,14 +14,24 @@ import (
 // it got, and remediation commands are not assumed idempotent.
 const Interrupted = "interrupted: alexis stopped while this task was running; not run again"
 
+// RuleChanged is the error returned for a task of a resumed event when the
+// journal holds, at the same place (rule, task number, target), a task
+// with another action or command: the rule was edited between the two
+// runs, and the journal can no longer tell which of its tasks already ran.
+// The task is not run, and, as a failure, it stops the target's next
+// tasks, so nothing that may have run already runs twice.
+const RuleChanged = "not run: the rule changed since this event began (the journal holds another task here); check what ran with the history"
+
 // BeginTask records, durably (synchronous=FULL), that task number task of
 // rule t.Rule is about to run on t.Target for event eventID (t's Action,
 // Reason, Command and Started are recorded too), and returns the new
 // execution's ID. If that task was already begun for this event, nothing
 // is recorded and prior holds its outcome: the result it finished with, or,
 // if it never finished (the process died while it ran), a failure saying
-// Interrupted. The caller must then not run it: this is what keeps an
-// action from running twice when an event is handled again after a crash.
+// Interrupted; if the journal holds another action or command at that
+// place (the rule was edited meanwhile), a failure saying RuleChanged. The
+// caller must then not run it: this is what keeps an action from running
+// twice when an event is handled again after a crash.
 func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.TaskRun) (id int64, prior *alexis.Result, err error) {
 	err = db.write(ctx, 1, func(w *wtx, _ *op) error {
 		prior = nil
@@ -34,13 +44,14 @@ func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.T
 			return internal("journal task", err)
 		}
 		var (
-			r       alexis.Result
-			status  string
-			started int64
-			dur     int64
+			r               alexis.Result
+			status          string
+			started         int64
+			dur             int64
+			action, command string
 		)
 		err = w.queryRow(selectTask, eventID, t.Rule, task, t.Target).
-			Scan(&id, &status, &r.ExitCode, &started, &dur, &r.Output, &r.Error)
+			Scan(&id, &status, &r.ExitCode, &started, &dur, &r.Output, &r.Error, &action, &command)
 		if err != nil {
 			return internal("read journal", err)
 		}
@@ -50,6 +61,9 @@ func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.T
 			if err := endTask(w, id, r); err != nil {
 				return err
 			}
+		}
+		if action != t.Action || command != t.Command {
+			r = alexis.Result{Status: alexis.StatusFailure, ExitCode: -1, Started: time.Now(), Error: RuleChanged}
 		}
 		prior = &r
 		return nil
@@ -73,7 +87,7 @@ func endTask(w *wtx, id int64, r alexis.Result) error {
 
 const (
 	beginTask  = insertExecution + ` ON CONFLICT(event_id, rule, task_idx, target) WHERE task_idx >= 0 DO NOTHING RETURNING id`
-	selectTask = `SELECT id, status, exit_code, started, duration, output, error FROM executions
+	selectTask = `SELECT id, status, exit_code, started, duration, output, error, action, command FROM executions
 		WHERE event_id = ? AND rule = ? AND task_idx = ? AND target = ?`
 	updateTask = `UPDATE executions SET status = ?, exit_code = ?, started = COALESCE(NULLIF(?, 0), started),
 		duration = ?, output = ?, error = ? WHERE id = ?`
