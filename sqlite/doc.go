@@ -38,9 +38,9 @@
 // recorded result, a task that was running when the process died is
 // recorded as failed with the Interrupted error, and one whose place
 // (rule, task number, target) now holds another action or command because
-// the rule was edited in between fails with RuleChanged instead of running. So each action runs at
-// most once per event and target, and exactly once unless the process
-// dies while it runs. Notifiers (OpsGenie notes, Dynatrace comments) are
+// the rule was edited in between fails with RuleChanged instead of
+// running. So each action runs at most once per event and target, and
+// exactly once unless the process dies while it runs. Notifiers (OpsGenie notes, Dynatrace comments) are
 // not journaled: a crash between notifying and finishing the event makes
 // them run again (at least once).
 package sqlite
