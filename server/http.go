@@ -125,6 +125,16 @@ func (s *Server) auth(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// trusted reports whether r may see internal details: no tokens are
+// configured (loopback only), or r presents one.
+func (s *Server) trusted(r *http.Request) bool {
+	if len(s.tokens) == 0 {
+		return true
+	}
+	_, ok := s.client(s.presented(r))
+	return ok
+}
+
 func (s *Server) presented(r *http.Request) string {
 	if v := r.Header.Get("Authorization"); len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
 		return strings.TrimSpace(v[7:])

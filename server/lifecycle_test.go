@@ -208,10 +208,17 @@ func TestReload(t *testing.T) {
 		t.Errorf("after a bad reload: hash %s, last error %q", r.Hash, r.LastReloadError)
 	}
 	var ready server.Readiness
-	rr := do(t, "GET", ts.url+"/readyz", nil)
+	rr := do(t, "GET", ts.url+"/readyz", nil, "X-Alexis-Token", testToken)
 	rr.json(t, &ready)
 	if rr.status != 200 || ready.RulesHash != "h2" || !strings.Contains(ready.LastReloadError, "rules.txt:1:4") || ready.LastReloadAt == nil {
 		t.Errorf("readyz after a bad reload: %d %s", rr.status, rr.body)
+	}
+	// Open /readyz without a token says that the reload failed, not where.
+	var open server.Readiness
+	rr = do(t, "GET", ts.url+"/readyz", nil)
+	rr.json(t, &open)
+	if rr.status != 200 || open.RulesHash != "" || open.LastReloadError == "" || strings.Contains(rr.body, "rules.txt") {
+		t.Errorf("readyz without a token after a bad reload: %d %s", rr.status, rr.body)
 	}
 	if err := contains(get(t, ts.url+"/metrics").body, `alexis_rule_reloads_total{result="error"} 1`, `alexis_rule_reloads_total{result="ok"} 1`); err != nil {
 		t.Error(err)
@@ -242,7 +249,7 @@ func TestReadyzReportsUnwritableStore(t *testing.T) {
 	ts := start(t, cfg, staticLoader(ruleSet(&recorder{}, 0, "h1")), server.WithStore(db))
 	eventually(t, "ready", func() bool { return do(t, "GET", ts.url+"/readyz", nil).status == 200 })
 	db.Close() // the store fails from now on
-	r := do(t, "GET", ts.url+"/readyz", nil)
+	r := do(t, "GET", ts.url+"/readyz", nil, "X-Alexis-Token", testToken)
 	var ready server.Readiness
 	r.json(t, &ready)
 	if r.status != 503 || ready.Status != "not ready" || !strings.HasPrefix(ready.Reason, "store not writable: ") {

@@ -169,6 +169,19 @@ func (s *Server) readyz(c echo.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		reasons = append(reasons, "store not writable: "+err.Error())
 	}
+	if !s.trusted(c.Request()) {
+		// /readyz is open by default: without a client token it tells
+		// whether, not why (file paths and parse errors stay inside).
+		r.RulesHash = ""
+		if r.LastReloadError != "" {
+			r.LastReloadError = "the last rule reload failed; details with a client token or in the log"
+		}
+		for i, why := range reasons {
+			if strings.HasPrefix(why, "store not writable") {
+				reasons[i] = "store not writable"
+			}
+		}
+	}
 	if len(reasons) > 0 {
 		r.Status, r.Reason = "not ready", strings.Join(reasons, "; ")
 		return c.JSON(http.StatusServiceUnavailable, r)

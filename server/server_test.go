@@ -271,7 +271,7 @@ func TestRulesHealthMetrics(t *testing.T) {
 		t.Errorf("healthz %d %s", r.status, r.body)
 	}
 	var ready server.Readiness
-	r := do(t, "GET", ts.url+"/readyz", nil)
+	r := do(t, "GET", ts.url+"/readyz", nil, "X-Alexis-Token", testToken)
 	r.json(t, &ready)
 	if r.status != 200 || cmp.Diff(server.Readiness{Status: "ready", Rules: 2, RulesHash: "h1"}, ready) != "" {
 		t.Errorf("readyz %d %s", r.status, r.body)
