@@ -73,7 +73,12 @@
 //     from a quoted value); after a case statement inside $(...) or (...)
 //     (its pattern's parenthesis would mislead the tracking); in {{if}},
 //     {{with}} and {{range}} branches that leave the quotes in different
-//     states. Use [ ... ] rather than [[ ... ]] to test a value.
+//     states. Use [ ... ] rather than [[ ... ]] to test a value. Also
+//     refused: a comment, an assignment or {{if}}, {{with}}, {{range}},
+//     {{break}}, {{continue}} right after text ending in $ \ < ( or [, or
+//     in a prefix of case, let, declare, typeset or local: with the
+//     text after it the shell may read one token ($'...', <<, ((, [[,
+//     let) that the tracking would not see.
 //   - Not detected: a command that runs its argument as a script again
 //     (eval, sh -c, su -c, ssh host ...), or a variable the remote shell
 //     declared integer elsewhere. The value arrives there as one intact
@@ -82,10 +87,13 @@
 //   - A value containing a NUL byte fails the task: no shell command can
 //     carry one.
 //   - A value that starts an argument (at the start of a word, or right
-//     after a quote that starts one) and begins with "-" fails the task:
-//     the command would read alert text as an option (rm -rf, tar
-//     --checkpoint-action=exec=...). Write -- before it in the command
-//     (rm -- {{ .X }}), or text before it in the word (./{{ .X }}).
+//     after a quote that starts one, or after empty quotes there) and
+//     begins with "-" fails the task: the command would read alert text
+//     as an option (rm -rf, tar --checkpoint-action=exec=...). So does
+//     one after other values in its word ({{ .A }}{{ .X }}, "{{ .A }}{{ .X }}")
+//     when those all came out empty. Write -- before it in the command
+//     (rm -- {{ .X }}), or text before it in the word (./{{ .X }}). A --
+//     counts in its own command only, not within a $(...) after it.
 //
 // The tracking follows POSIX sh and these bash constructs; the hostile
 // value tests run every quoting context through dash and bash.
@@ -136,9 +144,10 @@
 //	program     string, required. An absolute path, or a name looked up in
 //	            PATH. Written out: never a template.
 //	args        list of templates (Plain). Each is exactly one argument. An
-//	            argument whose template starts with {{ }} may not come out
-//	            starting with "-" (the task fails: alert text would become
-//	            an option) unless an earlier argument is a literal "--".
+//	            argument whose template does not start with literal text
+//	            (after {{- trimming) may not come out starting with "-"
+//	            (the task fails: alert text would become an option) unless
+//	            an earlier argument is a literal "--".
 //	            Unquoted YAML numbers and booleans are taken as text.
 //	env         map of name to template (Plain). Added to the environment,
 //	            which otherwise holds only PATH, HOME, LANG, LC_ALL, TZ,

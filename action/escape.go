@@ -50,6 +50,33 @@ type escaper struct {
 	err   error
 	loops []quoting // quoting at the start of each enclosing {{range}}
 	dry   bool      // only compute states, change nothing
+	// last is the literal text right before the current node (nil after
+	// a printing action), to check what a non-printing node splits.
+	last []byte
+}
+
+// splitter is implemented by quoting states whose tracking needs text to
+// be seen whole: split says why a node that prints nothing (a comment,
+// an assignment, {{if}} ...) may not stand right after the text before.
+type splitter interface {
+	split(before []byte) error
+}
+
+// splitErr is the error of a non-printing node right after before, in q.
+func splitErr(q quoting, before []byte) error {
+	if sp, ok := q.(splitter); ok && before != nil {
+		return sp.split(before)
+	}
+	return nil
+}
+
+// lastOf picks, of the texts that may come right before the next node,
+// one that a non-printing node may not follow, if any.
+func lastOf(q quoting, a, b []byte) []byte {
+	if splitErr(q, a) != nil {
+		return a
+	}
+	return b
 }
 
 func (e *escaper) fail(n parse.Node, err error) {
@@ -71,23 +98,37 @@ func (e *escaper) list(l *parse.ListNode, q quoting) quoting {
 }
 
 func (e *escaper) node(n parse.Node, q quoting) quoting {
+	if a, ok := n.(*parse.ActionNode); !ok || len(a.Pipe.Decl) > 0 {
+		// Literal text after a comment (two text nodes) or after any
+		// other node that prints nothing joins the text before it.
+		if err := splitErr(q, e.last); err != nil {
+			e.fail(n, err)
+			return q
+		}
+	}
 	switch n := n.(type) {
 	case *parse.TextNode:
+		e.last = n.Text
 		return q.text(n.Text)
 	case *parse.ActionNode:
 		if len(n.Pipe.Decl) > 0 {
 			return q // an assignment prints nothing
 		}
+		e.last = nil
 		esc, next, err := q.action(isRaw(n.Pipe))
 		if err != nil {
 			e.fail(n, err)
 			return q
 		}
 		if esc != "" && !e.dry {
+			args := []parse.Node{parse.NewIdentifier(esc).SetTree(nil).SetPos(n.Pos)}
+			if takesData[esc] { // the root data ($) first
+				args = append(args, &parse.VariableNode{NodeType: parse.NodeVariable, Pos: n.Pos, Ident: []string{"$"}})
+			}
 			n.Pipe.Cmds = append(n.Pipe.Cmds, &parse.CommandNode{
 				NodeType: parse.NodeCommand,
 				Pos:      n.Pos,
-				Args:     []parse.Node{parse.NewIdentifier(esc).SetTree(nil).SetPos(n.Pos)},
+				Args:     args,
 			})
 		}
 		return next
@@ -98,18 +139,25 @@ func (e *escaper) node(n parse.Node, q quoting) quoting {
 	case *parse.RangeNode:
 		// The body runs again from where it ended: join the state at its
 		// start with the state at its end, found by a first dry pass.
+		// Its first node also follows the text it ended with.
+		start := e.last
 		dry := *e
 		dry.dry = true
 		if j, ok := join(q, dry.list(n.List, q)); ok {
 			q = j
 		}
+		e.last = lastOf(q, dry.last, start)
 		e.loops = append(e.loops, q)
 		body := e.list(n.List, q)
 		e.loops = e.loops[:len(e.loops)-1]
 		if _, ok := join(q, body); !ok {
 			e.fail(n, errors.New("the body of {{range}} must end in the quoting it starts in (close the quotes you open inside it)"))
 		}
-		return e.branches(n, "{{range}}", nil, n.ElseList, q)
+		end := e.last
+		e.last = start
+		q = e.branches(n, "{{range}}", nil, n.ElseList, q)
+		e.last = lastOf(q, end, e.last)
+		return q
 	case *parse.BreakNode, *parse.ContinueNode:
 		if len(e.loops) > 0 && e.loops[len(e.loops)-1] != q {
 			e.fail(n, errors.New("{{break}} and {{continue}} must stand where the quoting is the same as at the start of the {{range}}"))
@@ -119,11 +167,17 @@ func (e *escaper) node(n parse.Node, q quoting) quoting {
 }
 
 func (e *escaper) branches(n parse.Node, what string, a, b *parse.ListNode, q quoting) quoting {
-	qa, ok := join(e.list(a, q), e.list(b, q))
+	start := e.last
+	qa := e.list(a, q)
+	la := e.last
+	e.last = start
+	qb := e.list(b, q)
+	j, ok := join(qa, qb)
 	if !ok {
 		e.fail(n, fmt.Errorf("the branches of %s must end in the same quoting (close the quotes you open inside them)", what))
 	}
-	return qa
+	e.last = lastOf(j, la, e.last)
+	return j
 }
 
 // merger is implemented by quoting states that can join two states
@@ -259,6 +313,31 @@ func ShellQuote(s string) string {
 func notOption(s string, quote func(string) (string, error)) (string, error) {
 	if strings.HasPrefix(s, "-") {
 		return "", errOption(s)
+	}
+	return quote(s)
+}
+
+// takesData names the escapers that take the root data ($) first: they
+// note in it whether a shell word came out empty so far.
+var takesData = map[string]bool{
+	escShellArg: true, escShellSingleArg: true, escShellDoubleArg: true,
+	escShellCont: true, escShellSingleCont: true, escShellDoubleCont: true,
+}
+
+// shellArg quotes s, which starts a shell argument, with quote: it is
+// refused if it would be read as an option. It notes whether the word
+// is still empty, for the values right after it (shellCont).
+func shellArg(d *data, s string, quote func(string) (string, error)) (string, error) {
+	d.wordEmpty = s == ""
+	return notOption(s, quote)
+}
+
+// shellCont quotes s, which follows only values (and empty quotes) in its
+// shell word, with quote: if those all came out empty, s starts the
+// argument and is checked as shellArg does.
+func shellCont(d *data, s string, quote func(string) (string, error)) (string, error) {
+	if d.wordEmpty {
+		return shellArg(d, s, quote)
 	}
 	return quote(s)
 }

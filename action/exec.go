@@ -168,8 +168,8 @@ type execAction struct {
 	maxOutput int
 }
 
-// argv renders the argument vector. An argument whose template starts
-// with an interpolation may not come out starting with "-" (the program
+// argv renders the argument vector. An argument whose template does not
+// start with literal text may not come out starting with "-" (the program
 // would read alert text as an option) unless a literal -- came before.
 func (a *execAction) argv(ev *alexis.Event, target string) ([]string, error) {
 	argv := []string{a.program}
@@ -179,7 +179,7 @@ func (a *execAction) argv(ev *alexis.Event, target string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !dd && strings.HasPrefix(t.Text(), "{{") && strings.HasPrefix(s, "-") {
+		if !dd && t.startsWithValue() && strings.HasPrefix(s, "-") {
 			return nil, fmt.Errorf("args[%d]: %w", i, errOption(s))
 		}
 		dd = dd || t.Text() == "--"

@@ -217,6 +217,10 @@ func TestExecOptionValues(t *testing.T) {
 	}{
 		{[]any{"cf", "x", "{{ .Message }}"}, ""},
 		{[]any{"cf", "x", "{{ .Details.none }}{{ .Message }}"}, ""},
+		{[]any{"cf", "x", " {{- .Message }}"}, ""},
+		{[]any{"cf", "x", "{{/* c */}}{{ .Message }}"}, ""},
+		{[]any{"cf", "x", "{{ if true }}{{ end }}{{ .Message }}"}, ""},
+		{[]any{"cf", "x", " {{ .Message }}"}, "/bin/echo cf x ' --checkpoint-action=exec=sh'"},
 		{[]any{"cf", "x", "--", "{{ .Message }}"}, "/bin/echo cf x -- --checkpoint-action=exec=sh"},
 		{[]any{"cf", "x", "./{{ .Message }}"}, "/bin/echo cf x ./--checkpoint-action=exec=sh"},
 		{[]any{"--msg={{ .Message }}"}, "/bin/echo --msg=--checkpoint-action=exec=sh"},

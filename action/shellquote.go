@@ -2,6 +2,7 @@ package action
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -26,9 +27,13 @@ type shellQuoting struct {
 	word byte
 	// brk is true inside [...] within a word (a bash array subscript).
 	brk bool
-	// fresh is true right after a quote that opened a word: a value
-	// there starts an argument.
+	// fresh is true right after a quote that opened a word, and after
+	// empty quotes there (''): a value there starts an argument.
 	fresh bool
+	// pending is true when the word so far holds only interpolations and
+	// empty quotes: a value there starts the argument if those all came
+	// out empty, which the escaper checks when the template runs.
+	pending bool
 	// dd is true after a -- word in the current command: arguments after
 	// it are not options.
 	dd bool
@@ -62,6 +67,7 @@ func (q shellQuoting) merge(o quoting) quoting {
 	}
 	// When in doubt, check for options.
 	q.fresh = q.fresh || p.fresh
+	q.pending = q.pending || p.pending
 	q.dd = q.dd && p.dd
 	return q
 }
@@ -94,12 +100,17 @@ func (q shellQuoting) text(s []byte) quoting {
 			next = s[i+1]
 		}
 		if q.pend == '\\' {
-			q.pend, q.word = 0, wordYes
+			q.pend = 0
+			if c != '\n' { // \ newline is removed: it adds nothing to the word
+				q.word, q.fresh, q.pending = wordYes, false, false
+			}
 			continue
 		}
 		q.pend = 0
-		if t := q.top(); t == 's' || t == 'd' {
-			q.fresh = false
+		// A byte inside quotes, other than the closing quote, is text in
+		// the word (a backslash: the byte after it is).
+		if t := q.top(); (t == 's' && c != '\'') || (t == 'd' && c != '"' && c != '\\') {
+			q.fresh, q.pending = false, false
 		}
 		switch q.top() {
 		case 'h':
@@ -141,7 +152,7 @@ func (q shellQuoting) text(s []byte) quoting {
 			case '"':
 				q = q.pop()
 			case '`':
-				q = q.push('b')
+				q, q.dd = q.push('b'), false
 			case '$':
 				switch next {
 				case '{':
@@ -150,7 +161,7 @@ func (q shellQuoting) text(s []byte) quoting {
 					if i+2 < len(s) && s[i+2] == '(' {
 						q, i = q.push('A'), i+2
 					} else {
-						q, q.word, i = q.push('p'), wordNo, i+1
+						q, q.word, q.dd, i = q.push('p'), wordNo, false, i+1
 					}
 				case '[':
 					q, i = q.push('k'), i+1
@@ -174,18 +185,24 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		next = s[i+1]
 	}
 	atWord := q.word == wordNo
+	if c != '\'' && c != '"' && c != '\\' {
+		// Anything else is text in the word or ends it. A quote leaves
+		// the word empty until something stands in it; what follows a
+		// backslash is decided when it comes.
+		q.fresh, q.pending = false, false
+	}
 	switch c {
 	case '\\':
-		q.pend, q.word = '\\', wordYes
+		q.pend = '\\'
 	case '\'':
 		*q = q.push('s')
-		q.fresh, q.word = q.word != wordYes, wordYes
+		q.fresh, q.word = q.fresh || q.word != wordYes, wordYes
 	case '"':
 		*q = q.push('d')
-		q.fresh, q.word = q.word != wordYes, wordYes
+		q.fresh, q.word = q.fresh || q.word != wordYes, wordYes
 	case '`':
 		*q = q.push('b')
-		q.word = wordYes
+		q.word, q.dd = wordYes, false
 	case '#':
 		switch q.word {
 		case wordNo:
@@ -209,7 +226,7 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 				return i + 2
 			}
 			*q = q.push('p')
-			q.word = wordNo
+			q.word, q.dd = wordNo, false
 			return i + 1
 		case '[':
 			*q = q.push('k')
@@ -336,6 +353,31 @@ func (shellQuoting) arith(s []byte, i int, q *shellQuoting) int {
 	return i
 }
 
+// split refuses a node that prints nothing right after text the tracking
+// must see together with the text after that node: $ \ < ( [ start
+// two-character tokens ($', <<, ((, [[ ...), and a command word such as
+// let or case decides how the rest of the command is read.
+func (q shellQuoting) split(before []byte) error {
+	if len(before) == 0 || strings.IndexByte("sch", q.top()) >= 0 {
+		return nil
+	}
+	if c := before[len(before)-1]; strings.IndexByte("$\\<([", c) >= 0 {
+		return fmt.Errorf("a comment, assignment or {{if}}, {{with}}, {{range}} may not follow %q: with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it", string(c))
+	}
+	i := len(before)
+	for i > 0 && before[i-1] >= 'a' && before[i-1] <= 'z' {
+		i--
+	}
+	if w := string(before[i:]); w != "" {
+		for _, kw := range []string{"case", "let", "declare", "typeset", "local"} {
+			if strings.HasPrefix(kw, w) {
+				return fmt.Errorf("a comment, assignment or {{if}}, {{with}}, {{range}} may not follow %q: with the text after it the shell may read the command word %s, which the quoting must see whole; move it or put a space before it", w, kw)
+			}
+		}
+	}
+	return nil
+}
+
 func (q shellQuoting) action(raw bool) (string, quoting, error) {
 	if raw {
 		return "", q, nil
@@ -362,20 +404,28 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 	// A value that starts an argument must not start with "-", or the
 	// command would read it as an option (tar --checkpoint-action=...),
 	// unless a -- word came before it.
+	// After values that may all come out empty ({{ .A }}{{ .B }} with
+	// an empty A), a value still starts the argument: its escaper checks
+	// when the template runs whether the word so far came out empty.
 	arg := !q.dd && (q.fresh || q.word != wordYes)
+	cont := !q.dd && !arg && q.pending
+	// Until text stands in the word, it may still be empty.
+	next := q
+	next.fresh, next.pending = false, arg || q.pending
+	pick := func(argEsc, contEsc, esc string) string {
+		switch {
+		case arg:
+			return argEsc
+		case cont:
+			return contEsc
+		}
+		return esc
+	}
 	switch q.top() {
 	case 's':
-		q.fresh = false
-		if arg {
-			return escShellSingleArg, q, nil
-		}
-		return escShellSingle, q, nil
+		return pick(escShellSingleArg, escShellSingleCont, escShellSingle), next, nil
 	case 'd':
-		q.fresh = false
-		if arg {
-			return escShellDoubleArg, q, nil
-		}
-		return escShellDouble, q, nil
+		return pick(escShellDoubleArg, escShellDoubleCont, escShellDouble), next, nil
 	case 'b':
 		return "", q, errors.New("an interpolation may not stand inside `backquotes`; use $(...)")
 	case 'v':
@@ -390,9 +440,6 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 	if q.brk {
 		return "", q, errors.New("an interpolation may not stand inside [...] in a word: bash evaluates an array subscript as arithmetic")
 	}
-	q.word = wordYes
-	if arg {
-		return escShellArg, q, nil
-	}
-	return escShell, q, nil
+	next.word = wordYes
+	return pick(escShellArg, escShellCont, escShell), next, nil
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"text/template"
+	"text/template/parse"
 
 	"github.com/tidwall/gjson"
 
@@ -71,6 +72,9 @@ type data struct {
 	Entities    []alexis.Entity
 
 	raw []byte
+	// wordEmpty is set by the escaper of a value that starts a shell
+	// argument: whether the word so far came out empty (see shellCont).
+	wordEmpty bool
 }
 
 var dataType = reflect.TypeFor[data]()
@@ -85,12 +89,17 @@ const (
 	escShellArg       = "_shell_arg"
 	escShellSingleArg = "_shell_single_arg"
 	escShellDoubleArg = "_shell_double_arg"
-	escURLHost        = "_url_host"
-	escURLPath        = "_url_path"
-	escURLQuery       = "_url_query"
-	escJSON           = "_json"        // a JSON value
-	escJSONString     = "_json_string" // inside a JSON string literal
-	escPlain          = "_plain"       // formats lists as Shell and JSON do, quotes nothing
+	// The same after values that may all have come out empty: checked
+	// only when they did.
+	escShellCont       = "_shell_cont"
+	escShellSingleCont = "_shell_single_cont"
+	escShellDoubleCont = "_shell_double_cont"
+	escURLHost         = "_url_host"
+	escURLPath         = "_url_path"
+	escURLQuery        = "_url_query"
+	escJSON            = "_json"        // a JSON value
+	escJSONString      = "_json_string" // inside a JSON string literal
+	escPlain           = "_plain"       // formats lists as Shell and JSON do, quotes nothing
 )
 
 // funcs is the function map of every template. ParseTemplate rewrites
@@ -100,18 +109,21 @@ var funcs = template.FuncMap{
 	"json": func(d *data, path string) string { return gjsonText(gjson.GetBytes(d.raw, path)) },
 	"raw":  func(v any) string { return text(v) },
 
-	escShell:          func(v any) (string, error) { return shellWord(text(v)) },
-	escShellSingle:    func(v any) (string, error) { return shellInSingle(text(v)) },
-	escShellDouble:    func(v any) (string, error) { return shellInDouble(text(v)) },
-	escShellArg:       func(v any) (string, error) { return notOption(text(v), shellWord) },
-	escShellSingleArg: func(v any) (string, error) { return notOption(text(v), shellInSingle) },
-	escShellDoubleArg: func(v any) (string, error) { return notOption(text(v), shellInDouble) },
-	escURLHost:        func(v any) (string, error) { return urlHost(text(v)) },
-	escURLPath:        func(v any) (string, error) { return urlPath(text(v)) },
-	escURLQuery:       func(v any) (string, error) { return urlQuery(text(v)), nil },
-	escJSON:           jsonValue,
-	escJSONString:     func(v any) (string, error) { return jsonInString(text(v)), nil },
-	escPlain:          func(v any) string { return text(v) },
+	escShell:           func(v any) (string, error) { return shellWord(text(v)) },
+	escShellSingle:     func(v any) (string, error) { return shellInSingle(text(v)) },
+	escShellDouble:     func(v any) (string, error) { return shellInDouble(text(v)) },
+	escShellArg:        func(d *data, v any) (string, error) { return shellArg(d, text(v), shellWord) },
+	escShellSingleArg:  func(d *data, v any) (string, error) { return shellArg(d, text(v), shellInSingle) },
+	escShellDoubleArg:  func(d *data, v any) (string, error) { return shellArg(d, text(v), shellInDouble) },
+	escShellCont:       func(d *data, v any) (string, error) { return shellCont(d, text(v), shellWord) },
+	escShellSingleCont: func(d *data, v any) (string, error) { return shellCont(d, text(v), shellInSingle) },
+	escShellDoubleCont: func(d *data, v any) (string, error) { return shellCont(d, text(v), shellInDouble) },
+	escURLHost:         func(v any) (string, error) { return urlHost(text(v)) },
+	escURLPath:         func(v any) (string, error) { return urlPath(text(v)) },
+	escURLQuery:        func(v any) (string, error) { return urlQuery(text(v)), nil },
+	escJSON:            jsonValue,
+	escJSONString:      func(v any) (string, error) { return jsonInString(text(v)), nil },
+	escPlain:           func(v any) string { return text(v) },
 }
 
 // gjsonText is the text of a gjson result: a string's value, the JSON text
@@ -192,6 +204,18 @@ func MustParseTemplate(name, text string, mode Mode) *Template {
 	return t
 }
 
+// startsWithValue reports whether the template's output may start with
+// something other than its literal text: its first node (after trimming
+// by {{- and comments) is not literal text.
+func (t *Template) startsWithValue() bool {
+	if t.tmpl.Tree == nil || t.tmpl.Tree.Root == nil || len(t.tmpl.Tree.Root.Nodes) == 0 {
+		return false
+	}
+	nodes := t.tmpl.Tree.Root.Nodes
+	n, ok := nodes[0].(*parse.TextNode)
+	return !ok || len(n.Text) == 0
+}
+
 // Name returns the template's name.
 func (t *Template) Name() string { return t.name }
 
@@ -237,6 +261,9 @@ func cleanErr(err error) error {
 		{"error calling " + escShellSingleArg + ": ", ""},
 		{"error calling " + escShellDoubleArg + ": ", ""},
 		{"error calling " + escShellArg + ": ", ""},
+		{"error calling " + escShellSingleCont + ": ", ""},
+		{"error calling " + escShellDoubleCont + ": ", ""},
+		{"error calling " + escShellCont + ": ", ""},
 		{"error calling " + escShellSingle + ": ", ""},
 		{"error calling " + escShellDouble + ": ", ""},
 		{"error calling " + escShell + ": ", ""},
@@ -245,6 +272,9 @@ func cleanErr(err error) error {
 		{"error calling " + escJSON + ": ", ""},
 	} {
 		s = strings.ReplaceAll(s, r.from, r.to)
+	}
+	for esc := range takesData { // the $ they get is an inner detail
+		s = strings.ReplaceAll(s, "<"+esc+" $>", "<"+esc+">")
 	}
 	return &TemplateError{msg: s, err: err}
 }

@@ -189,6 +189,17 @@ func TestParseErrors(t *testing.T) {
 		{"quotes in arithmetic", Shell, `echo $(( "1" )) {{ .ShortID }}`, "template: t:1:19: an interpolation may not follow quotes or backquotes inside arithmetic (where it ends cannot be told for sure)"},
 		{"ansi-c quotes", Shell, `echo $'a{{ .ShortID }}'`, "template: t:1:11: an interpolation may not stand inside $'...' (bash interprets backslashes there); use '...'"},
 		{"after ansi-c escaped quote", Shell, `echo $'a\'b' {{ .ShortID }}`, "template: t:1:16: an interpolation may not follow \\' inside $'...' (bash and dash disagree on where it ends)"},
+		// A node that prints nothing between the two characters of a
+		// shell token: bash reads $'\'' (ANSI-C quotes), << (a
+		// here-document), ((, [[ or let as one.
+		{"comment splits $'", Shell, `echo ${{/* c */}}'\'' {{ .Message }} '#'`, "template: t:1:17: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"$\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
+		{"comment splits <<", Shell, "cat <{{/* c */}}<E\n{{ .Message }}\nE", "template: t:1:16: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"<\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
+		{"comment splits ((", Shell, `({{/* c */}}( {{ .Message }} ))`, "template: t:1:12: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"(\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
+		{"assignment splits [[", Shell, `[{{ $v := 1 }}[ {{ .Message }} ]]`, "template: t:1:4: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"[\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
+		{"if splits backslash", Shell, `echo \{{ if .ID }}{{ end }}'{{ .Message }}'`, "template: t:1:12: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"\\\\\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
+		{"branches end in $", Shell, `{{ if .ID }}echo ${{ else }}echo ${{ end }}'\'' {{ .Message }} '#'`, "template: t:1:43: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"$\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
+		{"range body splits <<", Shell, "cat {{ range .Tags }}<{{ end }}E\n{{ .Message }}\nE", "template: t:1:21: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"<\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
+		{"comment splits let", Shell, `le{{/* c */}}t n={{ .Message }}`, "template: t:1:13: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"le\": with the text after it the shell may read the command word let, which the quoting must see whole; move it or put a space before it"},
 		{"url scheme", URL, `{{ .Details.url }}`, "template: t:1:3: the scheme and host of a URL must be written out (https://host/...); interpolate only the host, path, query or fragment, or use raw"},
 		{"json after backslash", JSON, `{"a": "\{{ .Message }}"}`, "template: t:1:11: an interpolation may not follow a backslash in a JSON string"},
 		{"mode", Mode(9), `x`, "template t: unknown mode 9"},
@@ -287,6 +298,11 @@ func TestShellHostile(t *testing.T) {
 		{`v={{ .Message }}; printf '%s' "$v"`, same, false},
 		{`v=${HOME:+x}{{ .Message }}; printf '%s' "${v#x}"`, same, false},
 		{`printf '%s' {{ .Details.missing }}{{ .Message }}`, same, false},
+		{`printf '%s' "{{ .Details.missing }}{{ .Message }}"`, same, false},
+		{`printf '%s' '{{ .Details.missing }}'{{ .Message }}`, same, false},
+		{`printf '%s' ''{{ .Message }}`, same, false},
+		{`printf '%s' {{/* c */}}{{ .Message }}`, same, false},
+		{`printf '%s' hi{{/* c */}} {{ .Message }}`, func(m string) string { return "hi" + m }, false},
 		{`{{ if .Message }}printf '%s' {{ .Message }}{{ else }}printf ''{{ end }}`, same, false},
 		{`[ -n "$HOME" ] && printf '%s' {{ .Message }}`, same, false},
 		{`x=$((1+2)); printf '%s' {{ .Message }}`, same, false},
@@ -438,6 +454,46 @@ func FuzzParseTemplate(f *testing.F) {
 	})
 }
 
+// TestOptionAfterValues: a value after values in the same word starts
+// the argument only if they all came out empty; then it is checked when
+// the template runs. Otherwise it arrives byte for byte through a real
+// shell.
+func TestOptionAfterValues(t *testing.T) {
+	shells := []string{lookSh(t)}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
+	}
+	for _, text := range []string{
+		`printf '[%s]' {{ .Details.a }}{{ .Details.b }}{{ .Message }}`,
+		`printf '[%s]' "{{ .Details.a }}{{ .Details.b }}{{ .Message }}"`,
+		`printf '[%s]' '{{ .Details.a }}'{{ .Details.b }}""{{ .Message }}`,
+		`printf '[%s]' {{ .Details.a }}''"{{ .Details.b }}"'{{ .Message }}'`,
+	} {
+		tm, err := ParseTemplate("t", text, Shell)
+		if err != nil {
+			t.Fatalf("ParseTemplate(%q): %v", text, err)
+		}
+		for _, d := range []map[string]string{{"a": "x"}, {"b": "x"}, {"a": "x", "b": "y"}} {
+			ev := &alexis.Event{Message: "--version", Details: d}
+			cmd, err := tm.Render(ev, "")
+			if err != nil {
+				t.Errorf("%q with %v: %v", text, d, err)
+				continue
+			}
+			want := "[" + d["a"] + d["b"] + "--version]"
+			for _, sh := range shells {
+				if got := runSh(t, sh, t.TempDir(), cmd); got != want {
+					t.Errorf("%s: %q with %v: %q printed %q, want %q", sh, text, d, cmd, got, want)
+				}
+			}
+		}
+		ev := &alexis.Event{Message: "--version", Details: map[string]string{"a": "", "b": ""}}
+		if cmd, err := tm.Render(ev, ""); err == nil || !strings.Contains(err.Error(), "would be read as an option") {
+			t.Errorf("%q with empty values rendered %q, %v; want it refused", text, cmd, err)
+		}
+	}
+}
+
 // TestOptionValues: a value that starts an argument may not start with
 // "-" (rm {{ .X }} with -rf, tar with --checkpoint-action=exec=...),
 // unless -- came before it in the command or text before it in the word.
@@ -460,6 +516,23 @@ func TestOptionValues(t *testing.T) {
 		{`logger --tag=alexis {{ raw .Message }}`, `logger --tag=alexis --checkpoint-action=exec=sh`},
 		{`logger "alert: {{ .Message }}"`, `logger "alert: --checkpoint-action=exec=sh"`},
 		{`logger --msg={{ .Message }}`, `logger --msg='--checkpoint-action=exec=sh'`},
+		// A value after values that came out empty, or after empty
+		// quotes, still starts the argument.
+		{`ls {{ .Details.dir }}{{ .Message }}`, ""},
+		{`rm "{{ .Details.a }}{{ .Message }}"`, ""},
+		{`ls '{{ .Details.dir }}'{{ .Message }}`, ""},
+		{`rm ''{{ .Message }}`, ""},
+		{`rm ""'{{ .Message }}'`, ""},
+		{`ls {{ .Details.a }}"{{ .Details.b }}"{{ .Message }}`, ""},
+		{`ls {{ if .ID }}{{ .Details.a }}{{ end }}{{ .Message }}`, ""},
+		{"ls \\\n{{ .Message }}", ""},
+		{`ls x{{ .Details.a }}{{ .Message }}`, `ls x'''--checkpoint-action=exec=sh'`},
+		{`ls ''x{{ .Message }}`, `ls ''x'--checkpoint-action=exec=sh'`},
+		{`ls "{{ .Details.a }}x{{ .Message }}"`, `ls "x--checkpoint-action=exec=sh"`},
+		// -- before $(...) does not reach the command inside.
+		{`echo -- $(ls {{ .Message }})`, ""},
+		{`echo -- "$(ls {{ .Message }})"`, ""},
+		{`echo -- $(ls -- {{ .Message }})`, `echo -- $(ls -- '--checkpoint-action=exec=sh')`},
 	}
 	for _, tt := range tests {
 		tm, err := ParseTemplate("t", tt.text, Shell)
