@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -276,7 +277,7 @@ func (c *Config) validate() []problem {
 			bad(p+".name", "token name %q used twice", t.Name)
 		}
 		names[t.Name] = true
-		if t.Env == "" && t.File == "" {
+		if t.Env == "" && t.File == "" && !t.IsSet() {
 			bad(p, "set env or file")
 		}
 	}
@@ -301,4 +302,16 @@ func validHeaderName(h string) bool {
 		}
 	}
 	return true
+}
+
+// Validate checks a configuration built or changed in Go (Load and Parse
+// already check what the file says): the same rules, one line per
+// problem, naming the key. Call it after overriding fields, as
+// `alexis serve --listen` does; server.New calls it too.
+func (c *Config) Validate() error {
+	var errs []error
+	for _, p := range c.validate() {
+		errs = append(errs, fmt.Errorf("%s: %s", p.path, p.msg))
+	}
+	return errors.Join(errs...)
 }

@@ -156,6 +156,9 @@ func New(cfg *config.Config, opts ...Option) (*Server, error) {
 	if cfg == nil {
 		return nil, errors.New("server: nil config")
 	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("server: config: %w", err)
+	}
 	s := &Server{cfg: cfg, base: slog.Default(), now: time.Now}
 	for _, o := range opts {
 		o(s)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexis-project/alexis"
 )
@@ -189,5 +190,17 @@ func writeFile(t *testing.T, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServeListenOverrideIsChecked: --listen is checked like the file's
+// listen: without tokens, a non-loopback address is refused.
+func TestServeListenOverrideIsChecked(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel() // should the check not happen, the server would serve until then
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"serve", "--config", "../../examples/alexis.yaml", "--listen", "0.0.0.0:0", "--data-dir", t.TempDir()}, &out, &errb)
+	if code != exitProblem || !strings.Contains(errb.String(), "not a loopback address") {
+		t.Errorf("serve --listen 0.0.0.0:0 without tokens: code %d, stderr %q", code, errb.String())
 	}
 }

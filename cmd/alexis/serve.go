@@ -37,6 +37,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *dryRun {
 		cfg.DryRun = true
 	}
+	// The overrides are checked like the file: no tokens, loopback only.
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "alexis serve: %v\n", err)
+		return exitProblem
+	}
 	if err := server.RunConfig(ctx, cfg, server.NewLogger(stderr, cfg.Log)); err != nil {
 		fmt.Fprintf(stderr, "alexis serve: %v\n", err)
 		return exitProblem
