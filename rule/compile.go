@@ -475,7 +475,14 @@ func isSecretName(name string) bool {
 // secrets refuses parameters (and keys of parameter maps, such as HTTP
 // headers) whose names say they hold a secret. It reports whether there
 // were none.
+// secretRef is a value that only refers to a secret kept elsewhere, with
+// an optional scheme word: "${ITSM_TOKEN}", "Bearer ${file:/run/secrets/t}".
+var secretRef = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]* )?\$\{(file:/[^}]+|[A-Za-z_][A-Za-z0-9_]*)\}$`)
+
 func (c *compiler) secrets(at ctx, path string, key, value *yaml.Node) bool {
+	if isSecretName(key.Value) && value != nil && value.Kind == yaml.ScalarNode && secretRef.MatchString(value.Value) {
+		return true // the secret itself is in the environment or a file
+	}
 	if isSecretName(key.Value) {
 		c.errorf(at, key, yamlpos.Join(path, key.Value), "secrets must not be written in rule files; configure them from a file or an environment variable")
 		return false
