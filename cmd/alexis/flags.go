@@ -13,11 +13,12 @@ func newFlags(name, synopsis, about string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprintf(stdout, "Usage: alexis %s %s\n\n%s\n", name, synopsis, about)
+		w := fs.Output() // stdout for --help; discarded while parsing
+		fmt.Fprintf(w, "Usage: alexis %s %s\n\n%s\n", name, synopsis, about)
 		hasFlags := false
 		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
 		if hasFlags {
-			fmt.Fprintln(stdout, "\nFlags:")
+			fmt.Fprintln(w, "\nFlags:")
 			fs.PrintDefaults()
 		}
 	}

@@ -33,7 +33,7 @@ func TestExitCodesAndHelp(t *testing.T) {
 		outHas    string
 		stderrHas string
 	}{
-		{nil, exitUsage, "Commands:", ""},
+		{nil, exitUsage, "", "Commands:"},
 		{[]string{"--help"}, exitOK, "Commands:", ""},
 		{[]string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
 		{[]string{"check", "--help"}, exitOK, "Usage: alexis check RULES_DIR", ""},
@@ -42,6 +42,7 @@ func TestExitCodesAndHelp(t *testing.T) {
 		{[]string{"report", "--help"}, exitOK, "-since", ""},
 		{[]string{"check"}, exitUsage, "", "want exactly one RULES_DIR"},
 		{[]string{"check", "--bogus", "x"}, exitUsage, "", "flag provided but not defined: -bogus"},
+		{[]string{"plan", "--bogus"}, exitUsage, "", "(see 'alexis plan --help')"},
 		{[]string{"plan", gcPayload}, exitUsage, "", "want --rules DIR"},
 		{[]string{"serve"}, exitUsage, "", "want --config FILE"},
 		{[]string{"report"}, exitUsage, "", "exactly one of --data-dir or --config"},
@@ -202,5 +203,15 @@ func TestServeListenOverrideIsChecked(t *testing.T) {
 	code := run(ctx, []string{"serve", "--config", "../../examples/alexis.yaml", "--listen", "0.0.0.0:0", "--data-dir", t.TempDir()}, &out, &errb)
 	if code != exitProblem || !strings.Contains(errb.String(), "not a loopback address") {
 		t.Errorf("serve --listen 0.0.0.0:0 without tokens: code %d, stderr %q", code, errb.String())
+	}
+}
+
+// Usage errors write nothing to stdout: scripts that read it see nothing.
+func TestUsageErrorsOnStderrOnly(t *testing.T) {
+	for _, args := range [][]string{nil, {"plan", "--bogus"}, {"check"}} {
+		code, out, errs := runCmd(t, args...)
+		if code != exitUsage || out != "" || errs == "" {
+			t.Errorf("%v: code %d, stdout %q, stderr %q", args, code, out, errs)
+		}
 	}
 }
