@@ -90,7 +90,9 @@
 //	  user: alexis
 //	  port: 22
 //	  key_file: ""                    # e.g. /etc/alexis/id_ed25519
-//	  known_hosts_file: ""            # default ~/.ssh/known_hosts; host keys are always verified
+//	  # passphrase_env: ALEXIS_SSH_PASSPHRASE   # for a protected key: the variable...
+//	  # passphrase_file: /run/secrets/ssh_pass # ...or the file holding the passphrase
+//	  known_hosts_file: ""            # default ~/.ssh/known_hosts; verified unless the next line says otherwise
 //	  insecure_ignore_host_key: false
 //	  connect_timeout: 10s
 //	  command_timeout: 5m
