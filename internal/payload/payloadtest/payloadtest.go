@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -68,11 +69,14 @@ func Coded(t testing.TB, err error) {
 // Bench measures parse on body against a baseline in the same loop:
 // each iteration decodes body with encoding/json into map[string]any, then
 // parses it, timing both, so machine load hits both alike. It reports
-// parse-ns/op, unmarshal-ns/op and their ratio.
+// parse-ns/op, unmarshal-ns/op and their ratio, and parse-allocs/op and
+// parse-B/op, the heap allocations of parse alone (allocs/op and B/op
+// count both).
 func Bench(b *testing.B, body []byte, parse func([]byte) error) {
 	var base, work time.Duration
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	allocs, bytes := parseAllocs(b, body, parse)
 	for b.Loop() {
 		t0 := time.Now()
 		var v map[string]any
@@ -89,4 +93,22 @@ func Bench(b *testing.B, body []byte, parse func([]byte) error) {
 	b.ReportMetric(float64(work.Nanoseconds())/float64(b.N), "parse-ns/op")
 	b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "unmarshal-ns/op")
 	b.ReportMetric(float64(work)/float64(base), "ratio")
+	b.ReportMetric(allocs, "parse-allocs/op")
+	b.ReportMetric(bytes, "parse-B/op")
+}
+
+// parseAllocs returns the heap allocations and bytes of one parse of
+// body, averaged over a few runs after a warm-up.
+func parseAllocs(b *testing.B, body []byte, parse func([]byte) error) (allocs, bytes float64) {
+	const runs = 20
+	if err := parse(body); err != nil {
+		b.Fatal(err)
+	}
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for range runs {
+		_ = parse(body)
+	}
+	runtime.ReadMemStats(&m1)
+	return float64(m1.Mallocs-m0.Mallocs) / runs, float64(m1.TotalAlloc-m0.TotalAlloc) / runs
 }
