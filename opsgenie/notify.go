@@ -39,8 +39,8 @@ import (
 // actions (default: Create), the alert goes to the investigation team
 // (WithInvestigationTeam) with a note saying so.
 //
-// Pending escalations live in memory: Close cancels them, Pending lists
-// them (a server may store them at shutdown) and Schedule restores them.
+// Pending escalations live in memory unless WithEscalationStore keeps
+// them: Close cancels them, Pending lists them and Schedule restores them.
 type Notifier struct {
 	w                 AlertWriter
 	log               *slog.Logger
@@ -52,6 +52,7 @@ type Notifier struct {
 	dynatraceAlias    bool
 	counter           func(ctx context.Context, ev *alexis.Event, rule string) (int, error)
 	notes             writeback.Cache
+	store             EscalationStore
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -137,6 +138,29 @@ func WithAttemptCounter(count func(ctx context.Context, ev *alexis.Event, rule s
 	return func(n *Notifier) { n.counter = count }
 }
 
+// EscalationStore keeps pending escalations across a crash (see
+// WithEscalationStore).
+type EscalationStore interface {
+	// SaveEscalation stores p durably, replacing a stored escalation of the
+	// same alert and rule.
+	SaveEscalation(ctx context.Context, p PendingEscalation) error
+	// DeleteEscalation removes p, and only p: a later escalation of the
+	// same alert and rule stays.
+	DeleteEscalation(ctx context.Context, p PendingEscalation) error
+}
+
+// WithEscalationStore keeps every pending escalation in st, so that a
+// crash does not lose it: it is saved when it is scheduled (before Notify
+// returns; a failure to save is among Notify's errors, and the escalation
+// is still kept in memory) and deleted once it has run (escalated, found
+// not needed, or failed). Close cancels the timers but leaves what st
+// holds, for Schedule to restore at the next start. An escalation that
+// Close or a crash interrupts while it runs stays stored and runs again:
+// at least once.
+func WithEscalationStore(st EscalationStore) NotifierOption {
+	return func(n *Notifier) { n.store = st }
+}
+
 // NewNotifier returns a Notifier writing through w (a *Client).
 func NewNotifier(w AlertWriter, opts ...NotifierOption) *Notifier {
 	n := &Notifier{w: w, log: slog.Default(), investigate: map[string]bool{"Create": true},
@@ -219,7 +243,7 @@ func (n *Notifier) Notify(ctx context.Context, r *alexis.Report) error {
 				return n.w.Close(ctx, ref, "")
 			}))
 		} else if rule.EscalateAfter > 0 && react.Escalate == "" {
-			n.scheduleFor(ev, ref, rule)
+			fail("rule "+rule.Name+": save escalation", n.scheduleFor(ctx, ev, ref, rule))
 		}
 	}
 	return errors.Join(errs...)
@@ -325,29 +349,55 @@ func (n *Notifier) pruneAttempts() {
 	}
 }
 
-func (n *Notifier) scheduleFor(ev *alexis.Event, ref Ref, rule *alexis.Rule) {
+func (n *Notifier) scheduleFor(ctx context.Context, ev *alexis.Event, ref Ref, rule *alexis.Rule) error {
 	esc := rule.OnFailure.Escalate
 	if esc == "" {
 		esc = n.escalation
 	}
 	if esc == "" {
 		n.log.Warn("escalate_after set but no escalation named (on_failure.escalate or the default)", "event", ev.Key(), "rule", rule.Name)
-		return
+		return nil
 	}
-	n.Schedule(PendingEscalation{AlertID: ref.Value, IDType: ref.Type, Rule: rule.Name, Escalation: esc, Due: time.Now().Add(rule.EscalateAfter)})
+	return n.schedule(ctx, PendingEscalation{AlertID: ref.Value, IDType: ref.Type, Rule: rule.Name, Escalation: esc, Due: time.Now().Add(rule.EscalateAfter)})
 }
 
 // Schedule arranges an escalation: at p.Due (at once if it has passed),
 // if alert p.AlertID is still open and unacknowledged, it is escalated to
 // p.Escalation. It replaces a pending escalation of the same alert and
-// rule. After Close it does nothing.
+// rule. With WithEscalationStore it is saved first (a failure is logged).
+// After Close it does nothing.
 func (n *Notifier) Schedule(p PendingEscalation) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := n.schedule(ctx, p); err != nil {
+		n.log.Error("escalation not saved; a crash before it runs loses it", "alert", p.AlertID, "rule", p.Rule, "err", err)
+	}
+}
+
+// storeTimeout bounds the EscalationStore calls made without a caller's
+// context.
+const storeTimeout = 10 * time.Second
+
+// schedule saves p in the store, if any, then arms its timer (saving
+// first: a timer that fires at once deletes what was saved, never the
+// reverse). The timer is armed even if saving failed.
+func (n *Notifier) schedule(ctx context.Context, p PendingEscalation) error {
 	key := string(p.IDType) + ":" + p.AlertID + "\x00" + p.Rule
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.closed {
+	closed := n.closed
+	n.mu.Unlock()
+	if closed {
 		n.log.Warn("notifier closed; escalation not scheduled", "alert", p.AlertID, "rule", p.Rule)
-		return
+		return nil
+	}
+	var err error
+	if n.store != nil {
+		err = n.store.SaveEscalation(ctx, p)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed { // saved, if it was, for the next start
+		return err
 	}
 	if old := n.pending[key]; old != nil {
 		old.timer.Stop()
@@ -363,12 +413,30 @@ func (n *Notifier) Schedule(p PendingEscalation) {
 		n.wg.Add(1)
 		n.mu.Unlock()
 		defer n.wg.Done()
-		n.escalateIfOpen(p)
+		if n.escalateIfOpen(p) {
+			n.forget(p)
+		}
 	})
 	n.pending[key] = pe
+	return err
 }
 
-func (n *Notifier) escalateIfOpen(p PendingEscalation) {
+// forget deletes an escalation that ran from the store.
+func (n *Notifier) forget(p PendingEscalation) {
+	if n.store == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := n.store.DeleteEscalation(ctx, p); err != nil {
+		n.log.Error("escalation ran but is still stored; it runs again after a restart", "alert", p.AlertID, "rule", p.Rule, "err", err)
+	}
+}
+
+// escalateIfOpen escalates p's alert if it is still open and
+// unacknowledged. It returns false when Close interrupted it (p is then
+// left for the next start), true when it ran to an end, failures included.
+func (n *Notifier) escalateIfOpen(p PendingEscalation) bool {
 	ref := Ref{Value: p.AlertID, Type: p.IDType}
 	if ref.Type == "" {
 		ref.Type = ByID
@@ -377,20 +445,21 @@ func (n *Notifier) escalateIfOpen(p PendingEscalation) {
 	a, err := n.w.Get(n.ctx, ref)
 	if err != nil {
 		log.Warn("escalation check failed", "err", err)
-		return
+		return n.ctx.Err() == nil
 	}
 	if a.Status != "open" || a.Acknowledged {
 		log.Info("no escalation needed", "status", a.Status, "acknowledged", a.Acknowledged)
-		return
+		return true
 	}
 	note := fmt.Sprintf("Alexis: alert still open after remediation by rule %q; escalating to %s.", p.Rule, p.Escalation)
 	if err := n.confirmed(n.ctx, func() (string, error) {
 		return n.w.Escalate(n.ctx, ref, Escalation{Name: p.Escalation}, note)
 	}); err != nil {
 		log.Warn("escalation failed", "err", err)
-		return
+		return n.ctx.Err() == nil
 	}
 	log.Info("escalated")
+	return true
 }
 
 // Pending lists the escalations waiting for their time, soonest first.
@@ -406,7 +475,8 @@ func (n *Notifier) Pending() []PendingEscalation {
 }
 
 // Close cancels the pending escalations and waits for any that is running.
-// Call Pending first to keep them.
+// Those WithEscalationStore keeps stay stored; otherwise call Pending
+// first to keep them.
 func (n *Notifier) Close() error {
 	n.mu.Lock()
 	n.closed = true

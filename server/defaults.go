@@ -56,7 +56,8 @@ func (s *Server) defaults() error {
 			return err
 		}
 		nopts := []opsgenie.NotifierOption{opsgenie.WithRemediationTeam(s.cfg.Queues.Remediation),
-			opsgenie.WithInvestigationTeam(s.cfg.Queues.Investigation), opsgenie.WithNotifyLogger(s.base)}
+			opsgenie.WithInvestigationTeam(s.cfg.Queues.Investigation), opsgenie.WithNotifyLogger(s.base),
+			opsgenie.WithEscalationStore(storedEscalations{s})}
 		if dtc != nil {
 			nopts = append(nopts, opsgenie.WithAttemptCounter(dynatrace.AttemptCounter(dtc, "")))
 		}

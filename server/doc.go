@@ -58,8 +58,9 @@
 //
 // # Shutdown and reload
 //
-// On Close, the OpsGenie escalate_after escalations not yet due are saved
-// in the store; the next New schedules them again (a crash loses them).
+// The OpsGenie escalate_after escalations are saved in the store when
+// they are scheduled and deleted once they ran, so that the next New
+// schedules again those that had not run, after a crash too.
 //
 // When the context of Run or Serve is cancelled, the listener closes,
 // requests in flight complete, no new event is claimed, and running events

@@ -79,7 +79,7 @@ type Server struct {
 	closers   []func() error
 	engOpts   []alexis.Option
 	// ogNotifier is the OpsGenie notifier the server built, whose
-	// escalate_after timers it saves on Close and restores at start.
+	// escalate_after timers the store keeps and New restores.
 	ogNotifier *opsgenie.Notifier
 	now        func() time.Time
 
@@ -216,15 +216,14 @@ func (s *Server) Registry() *prometheus.Registry { return s.reg }
 // mux. Events it accepts are only handled while Run, Serve or Work runs.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Close saves the OpsGenie escalations not yet due (they are scheduled
-// again at the next start), stops the notifiers' pending work and closes
-// the store if the server opened it.
+// Close stops the notifiers' pending work (the OpsGenie escalations not
+// yet due stay in the store and are scheduled again at the next start)
+// and closes the store if the server opened it.
 func (s *Server) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
 	var errs []error
-	errs = append(errs, s.saveEscalations())
 	for _, c := range s.closers {
 		errs = append(errs, c())
 	}
