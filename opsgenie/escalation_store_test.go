@@ -24,7 +24,9 @@ type memStore struct {
 
 func newMemStore() *memStore { return &memStore{rows: map[string]opsgenie.PendingEscalation{}} }
 
-func storeKey(p opsgenie.PendingEscalation) string { return string(p.IDType) + ":" + p.AlertID + "/" + p.Rule }
+func storeKey(p opsgenie.PendingEscalation) string {
+	return string(p.IDType) + ":" + p.AlertID + "/" + p.Rule
+}
 
 func (m *memStore) SaveEscalation(_ context.Context, p opsgenie.PendingEscalation) error {
 	m.mu.Lock()
