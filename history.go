@@ -48,8 +48,10 @@ type ExecutionStats struct {
 	Runs      int    `json:"runs"`
 	Successes int    `json:"successes"`
 	Failures  int    `json:"failures"`
-	// SuccessRate is Successes / (Successes + Failures), 0 when neither.
-	SuccessRate  float64       `json:"success_rate"`
+	// SuccessRate is Successes / (Successes + Failures): the share of the
+	// runs that really ran that succeeded. Nil (absent from the JSON) when
+	// none did (only dry runs or skipped tasks): no rate, not a 0% one.
+	SuccessRate  *float64      `json:"success_rate,omitempty"`
 	MeanDuration time.Duration `json:"mean_duration"`
 	P95Duration  time.Duration `json:"p95_duration"`
 	Last         time.Time     `json:"last"`

@@ -46,7 +46,7 @@ func TestIntakeRunsActionAndRecordsHistory(t *testing.T) {
 	}
 	var sum struct{ Summary []alexis.ExecutionStats }
 	get(t, ts.url+"/v1/summary?since=1h").json(t, &sum)
-	if len(sum.Summary) != 1 || sum.Summary[0].Runs != 1 || sum.Summary[0].SuccessRate != 1 {
+	if len(sum.Summary) != 1 || sum.Summary[0].Runs != 1 || sum.Summary[0].SuccessRate == nil || *sum.Summary[0].SuccessRate != 1 {
 		t.Errorf("summary = %+v", sum)
 	}
 }

@@ -201,7 +201,7 @@ func TestSummaryAndFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []alexis.ExecutionStats{
-		{Rule: "gc", Action: "ssh", Target: "dup01", Runs: 20, Successes: 15, Failures: 5, SuccessRate: 0.75,
+		{Rule: "gc", Action: "ssh", Target: "dup01", Runs: 20, Successes: 15, Failures: 5, SuccessRate: ptr(0.75),
 			MeanDuration: 10500 * time.Millisecond, P95Duration: 19 * time.Second, Last: base.Add(19 * time.Hour)},
 		{Rule: "gc", Action: "ssh", Target: "dup02", Runs: 1, Last: base},
 	}

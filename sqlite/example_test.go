@@ -38,7 +38,8 @@ func ExampleDB_Summary() {
 
 	stats, _ := db.Summary(ctx, t0.Add(-24*time.Hour))
 	for _, s := range stats {
-		fmt.Printf("%s %s on %s: %d runs, %.0f%% ok, mean %v, p95 %v\n", s.Rule, s.Action, s.Target, s.Runs, 100*s.SuccessRate, s.MeanDuration, s.P95Duration)
+		// SuccessRate is nil when nothing really ran (dry runs only).
+		fmt.Printf("%s %s on %s: %d runs, %.0f%% ok, mean %v, p95 %v\n", s.Rule, s.Action, s.Target, s.Runs, 100**s.SuccessRate, s.MeanDuration, s.P95Duration)
 	}
 	// Output:
 	// 1 1 true

@@ -156,7 +156,8 @@ func (db *DB) Summary(ctx context.Context, since time.Time) ([]alexis.ExecutionS
 
 func summarize(s *alexis.ExecutionStats, durs []time.Duration) {
 	if n := s.Successes + s.Failures; n > 0 {
-		s.SuccessRate = float64(s.Successes) / float64(n)
+		rate := float64(s.Successes) / float64(n)
+		s.SuccessRate = &rate
 	}
 	if len(durs) == 0 {
 		return

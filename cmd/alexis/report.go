@@ -71,10 +71,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if target == "" {
 			target = "-"
 		}
-		// Dry runs and skipped tasks are neither successes nor failures.
+		// No rate (only dry runs or skipped tasks): "-", as the JSON
+		// leaves success_rate out.
 		rate := "-"
-		if s.Successes+s.Failures > 0 {
-			rate = fmt.Sprintf("%.0f%%", 100*s.SuccessRate)
+		if s.SuccessRate != nil {
+			rate = fmt.Sprintf("%.0f%%", 100**s.SuccessRate)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\n", s.Rule, s.Action, target, s.Runs,
 			s.Successes, s.Failures, s.Runs-s.Successes-s.Failures, rate, s.MeanDuration.Round(time.Millisecond),
