@@ -47,6 +47,7 @@ func Parse(body []byte) ([]*alexis.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer top.Doc.Release()
 	if v := top.Raw("version"); v != nil && top.Peek("version") != Version {
 		top.Doc.Fail("version", "want %q, got %s", Version, payload.Describe(v))
 	}
@@ -143,7 +144,7 @@ func groupJSON(top payload.Object) []byte {
 	var b strings.Builder
 	b.WriteByte('{')
 	n := 0
-	for _, k := range top.Keys {
+	for _, k := range top.Keys() {
 		if k == "alerts" {
 			continue
 		}

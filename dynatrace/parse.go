@@ -83,6 +83,7 @@ func Parse(body []byte) (*alexis.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer top.Doc.Release()
 	test := isTest(top)
 	ev := parse(top)
 	if test {
@@ -98,7 +99,11 @@ func Parse(body []byte) (*alexis.Event, error) {
 // payload (see Parse for the signs it looks for).
 func IsTest(body []byte) bool {
 	top, err := payload.Parse(body)
-	return err == nil && isTest(top)
+	if err != nil {
+		return false
+	}
+	defer top.Doc.Release()
+	return isTest(top)
 }
 
 func isTest(top payload.Object) bool {
@@ -160,7 +165,7 @@ func parse(top payload.Object) *alexis.Event {
 // details collects the top-level string fields.
 func details(top payload.Object) map[string]string {
 	var m map[string]string
-	for _, k := range top.Keys {
+	for _, k := range top.Keys() {
 		if renderings[k] || k == "Problem URL" && top.Has("ProblemURL") {
 			continue
 		}

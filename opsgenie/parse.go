@@ -74,6 +74,7 @@ func Parse(body []byte, opts ...ParseOption) (*alexis.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer top.Doc.Release()
 	var ev *alexis.Event
 	if !top.Has("action") && (top.Has("data") || top.Has("id") && top.Has("tinyId")) {
 		ev = parseReplay(top)

@@ -33,6 +33,7 @@ func ParseGeneric(body []byte) (*alexis.Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer o.Doc.Release()
 	o.Unknown(genericFields...)
 	if s := o.Str("source"); s != "" && s != string(alexis.SourceGeneric) {
 		o.Doc.Fail("source", `want "generic" or nothing, got %q (post it to the %s webhook instead)`, s, s)

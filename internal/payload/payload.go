@@ -12,7 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/alexis-project/alexis"
@@ -136,7 +136,29 @@ func Describe(raw json.RawMessage) string {
 // decoders called after it still run and return zero values on their own
 // problems, so a caller can decode every field and check Err once.
 type Doc struct {
-	err error
+	err  error
+	body []byte
+	tape []node
+	box  *[]node // tape's home in the pool
+}
+
+// tapes recycles the index between parses: a 2 KB webhook needs a tape
+// of a few KB, allocated again for every request otherwise.
+var tapes sync.Pool // of *[]node
+
+// maxPooled is the largest tape (in nodes) kept for reuse, about 650 KB.
+const maxPooled = 1 << 15
+
+// Release hands the Doc's index back for the next Parse. Call it once done
+// with the Doc and all of its Objects, as the parsers do with defer; an
+// Object used after it reads as empty. The strings the accessors returned
+// stay valid, and Raw and Bytes alias the body, not the index.
+func (d *Doc) Release() {
+	if d.box != nil && cap(d.tape) <= maxPooled {
+		*d.box = d.tape[:0]
+		tapes.Put(d.box)
+	}
+	d.tape, d.box = nil, nil
 }
 
 // Err returns the first problem found, or nil.
@@ -149,56 +171,47 @@ func (d *Doc) Fail(path, format string, args ...any) {
 	}
 }
 
-// Object is a decoded JSON object whose values are still raw. Path is its
-// location for messages ("" for the body, "alert", "alerts[1]").
+// Object is a JSON object of the body whose values are decoded only when
+// asked for. Its zero value is an empty object.
 type Object struct {
-	Doc  *Doc
-	Path string
-	// Keys in the order they appear in the body.
-	Keys []string
-	m    map[string]json.RawMessage
-	raw  []byte
+	Doc *Doc
+	n   int32 // the object's node in Doc's tape
 }
 
-// Bytes returns the object's JSON exactly as it appears in the body.
-func (o Object) Bytes() []byte { return o.raw }
-
-// Parse checks body (see Check) and decodes its top-level object.
+// Parse checks body (see Check), validates it as JSON and indexes it in one
+// pass, and returns its top-level object. Release its Doc when done.
+//
+// The strings the accessors return are copies: nothing returned aliases
+// body except Raw and Bytes.
 func Parse(body []byte) (Object, error) {
+	if len(body) <= MaxBytes && utf8.Valid(body) {
+		box, _ := tapes.Get().(*[]node)
+		if box == nil {
+			box = new([]node)
+		}
+		d := &Doc{body: body, box: box}
+		tape, ok := scan(body, *box)
+		d.tape = tape
+		if ok {
+			if k := d.duplicate(0); k != 0 {
+				err := Invalid(string(d.decoded(k)), "duplicate key")
+				d.Release()
+				return Object{}, err
+			}
+			return Object{Doc: d}, nil
+		}
+		d.Release()
+	}
+	// Rejected: the checks the scan stands for say what is wrong, in
+	// their order (size, UTF-8, depth, not an object, syntax).
 	if err := Check(body); err != nil {
 		return Object{}, err
 	}
-	// One validating pass over the whole body; everything after it splits
-	// already valid JSON. Unmarshal runs only to locate an error.
-	if !json.Valid(body) {
-		var whole json.RawMessage
-		return Object{}, syntaxError(body, json.Unmarshal(body, &whole))
+	var whole json.RawMessage
+	if err := json.Unmarshal(body, &whole); err != nil {
+		return Object{}, syntaxError(body, err)
 	}
-	d := &Doc{}
-	o, err := decodeObject(d, "", body)
-	if err != nil {
-		return Object{}, err
-	}
-	return o, nil
-}
-
-// decodeObject splits one validated JSON object, rejecting duplicate keys
-// (gjson reads the first of two equal keys and encoding/json the last;
-// refusing them keeps the normalized Event and the raw paths in agreement).
-func decodeObject(d *Doc, path string, raw []byte) (Object, error) {
-	o := Object{Doc: d, Path: path, m: map[string]json.RawMessage{}, raw: raw}
-	var err error
-	members(raw, func(key, val []byte) bool {
-		k := unquote(key)
-		if _, dup := o.m[k]; dup {
-			err = Invalid(join(path, k), "duplicate key")
-			return false
-		}
-		o.m[k] = val
-		o.Keys = append(o.Keys, k)
-		return true
-	})
-	return o, err
+	return Object{}, alexis.Errorf(alexis.EINTERNAL, "payload: the scanner refused a body that encoding/json accepts")
 }
 
 // syntaxError turns the decoder's error about the body into "body:
@@ -232,193 +245,4 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-// Field returns the path of key inside o, for messages.
-func (o Object) Field(key string) string { return join(o.Path, key) }
-
-// Raw returns key's raw value, or nil when it is absent or null.
-func (o Object) Raw(key string) json.RawMessage {
-	v, ok := o.m[key]
-	if !ok || isNull(v) {
-		return nil
-	}
-	return v
-}
-
-// Has reports whether key is present and not null.
-func (o Object) Has(key string) bool { return o.Raw(key) != nil }
-
-// Len is the number of keys.
-func (o Object) Len() int { return len(o.m) }
-
-func isNull(v json.RawMessage) bool { return string(bytes.TrimSpace(v)) == "null" }
-
-// Str decodes key as a string. Absent or null gives "".
-func (o Object) Str(key string) string {
-	v := o.Raw(key)
-	if v == nil {
-		return ""
-	}
-	s, ok := str(v)
-	if !ok {
-		o.Doc.Fail(o.Field(key), "want string, got %s", Describe(v))
-	}
-	return s
-}
-
-// ReqStr decodes key as a non-empty string and records a problem when it
-// is absent, null or empty.
-func (o Object) ReqStr(key string) string {
-	if !o.Has(key) {
-		o.Doc.Fail(o.Field(key), "required")
-		return ""
-	}
-	s := o.Str(key)
-	if s == "" && o.Doc.err == nil {
-		o.Doc.Fail(o.Field(key), "required, got \"\"")
-	}
-	return s
-}
-
-func str(v json.RawMessage) (string, bool) {
-	if firstByte(v) != '"' {
-		return "", false
-	}
-	return unquote(v), true
-}
-
-// Int64 decodes key as an integer that fits in int64 (epoch milliseconds
-// and nanoseconds do; a float64 would lose the nanoseconds). ok is false
-// when key is absent or null.
-func (o Object) Int64(key string) (n int64, ok bool) {
-	v := o.Raw(key)
-	if v == nil {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, 64)
-	if err != nil {
-		o.Doc.Fail(o.Field(key), "want integer, got %s", Describe(v))
-		return 0, false
-	}
-	return n, true
-}
-
-// Strs decodes key as an array of strings. Absent or null gives nil.
-func (o Object) Strs(key string) []string {
-	elems, ok := o.array(key, "array of strings")
-	if !ok {
-		return nil
-	}
-	out := make([]string, 0, len(elems))
-	for i, e := range elems {
-		s, ok := str(e)
-		if !ok {
-			o.Doc.Fail(fmt.Sprintf("%s[%d]", o.Field(key), i), "want string, got %s", Describe(e))
-			return nil
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// StrMap decodes key as an object of string values. Absent or null gives nil.
-func (o Object) StrMap(key string) map[string]string {
-	sub, ok := o.Obj(key)
-	if !ok {
-		return nil
-	}
-	out := make(map[string]string, len(sub.m))
-	for _, k := range sub.Keys {
-		v := sub.m[k]
-		s, ok := str(v)
-		if !ok {
-			o.Doc.Fail(sub.Field(k), "want string, got %s", Describe(v))
-			return nil
-		}
-		out[k] = s
-	}
-	return out
-}
-
-// Obj decodes key as an object. ok is false when key is absent, null or
-// not an object (the last is recorded as a problem).
-func (o Object) Obj(key string) (Object, bool) {
-	v := o.Raw(key)
-	if v == nil {
-		return Object{}, false
-	}
-	return o.Doc.object(o.Field(key), v)
-}
-
-func (d *Doc) object(path string, v json.RawMessage) (Object, bool) {
-	if firstByte(v) != '{' {
-		d.Fail(path, "want object, got %s", Describe(v))
-		return Object{}, false
-	}
-	sub, err := decodeObject(d, path, v)
-	if err != nil {
-		if d.err == nil {
-			d.err = err
-		}
-		return Object{}, false
-	}
-	return sub, true
-}
-
-// Objs decodes key as an array of objects. Absent or null gives nil.
-func (o Object) Objs(key string) []Object {
-	elems, ok := o.array(key, "array of objects")
-	if !ok {
-		return nil
-	}
-	out := make([]Object, 0, len(elems))
-	for i, e := range elems {
-		sub, ok := o.Doc.object(fmt.Sprintf("%s[%d]", o.Field(key), i), e)
-		if !ok {
-			return nil
-		}
-		out = append(out, sub)
-	}
-	return out
-}
-
-func (o Object) array(key, want string) ([]json.RawMessage, bool) {
-	v := o.Raw(key)
-	if v == nil {
-		return nil, false
-	}
-	if firstByte(v) != '[' {
-		o.Doc.Fail(o.Field(key), "want %s, got %s", want, Describe(v))
-		return nil, false
-	}
-	return elements(v), true
-}
-
-// Unknown records a problem for the first key of o not in known.
-func (o Object) Unknown(known ...string) {
-	for _, k := range o.Keys {
-		found := false
-		for _, x := range known {
-			if k == x {
-				found = true
-				break
-			}
-		}
-		if !found {
-			o.Doc.Fail(o.Field(k), "unknown field")
-			return
-		}
-	}
-}
-
-// Peek returns key's value when it is a string, without recording a
-// problem when it is absent or of another type.
-func (o Object) Peek(key string) string {
-	if v := o.Raw(key); v != nil {
-		if s, ok := str(v); ok {
-			return s
-		}
-	}
-	return ""
 }
