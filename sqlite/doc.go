@@ -43,4 +43,11 @@
 // exactly once unless the process dies while it runs. Notifiers (OpsGenie notes, Dynatrace comments) are
 // not journaled: a crash between notifying and finishing the event makes
 // them run again (at least once).
+//
+// # Escalations
+//
+// SaveEscalation, DeleteEscalation and Escalations keep the server's
+// escalate_after timers, one row of the meta table each, from when a
+// timer is set until it ran: written through the group committer like
+// every other write, so a pending escalation survives a crash.
 package sqlite
