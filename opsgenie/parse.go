@@ -1,8 +1,8 @@
 package opsgenie
 
 import (
+	"bytes"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/alexis-project/alexis"
@@ -109,17 +109,17 @@ func parseWebhook(top payload.Object, cfg parseConfig) *alexis.Event {
 	}
 	addEscalation(top, ev)
 
-	user := alert.Str("username")
-	var srcName string
+	user := alert.View("username")
+	var srcName []byte
 	if src, ok := top.Obj("source"); ok {
-		srcName = src.Str("name")
+		srcName = src.View("name")
 	}
 	switch {
 	case cfg.self == "":
-	case strings.EqualFold(user, cfg.self):
-		ev.Ignore = "echo of Alexis' own " + action + " (alert.username " + strconv.Quote(user) + ")"
-	case strings.EqualFold(srcName, cfg.self):
-		ev.Ignore = "echo of Alexis' own " + action + " (source.name " + strconv.Quote(srcName) + ")"
+	case bytes.EqualFold(user, []byte(cfg.self)):
+		ev.Ignore = "echo of Alexis' own " + action + " (alert.username " + strconv.Quote(string(user)) + ")"
+	case bytes.EqualFold(srcName, []byte(cfg.self)):
+		ev.Ignore = "echo of Alexis' own " + action + " (source.name " + strconv.Quote(string(srcName)) + ")"
 	}
 	return ev
 }
@@ -203,21 +203,22 @@ func priority(o payload.Object, key string) string {
 	if v == nil {
 		return ""
 	}
-	s := strings.TrimSpace(string(v))
-	if strings.HasPrefix(s, `"`) {
-		s = o.Str(key)
-		if s == "" {
+	s := []byte(v)
+	if v[0] == '"' {
+		if s = o.View(key); len(s) == 0 {
 			return ""
 		}
 		if len(s) == 2 && (s[0] == 'P' || s[0] == 'p') && s[1] >= '1' && s[1] <= '5' {
-			return "P" + s[1:]
+			return priorities[s[1]-'1']
 		}
 	} else if len(s) == 1 && s[0] >= '1' && s[0] <= '5' {
-		return "P" + s
+		return priorities[s[0]-'1']
 	}
 	o.Doc.Fail(o.Field(key), `want "P1".."P5" or 1..5, got %s`, payload.Describe(v))
 	return ""
 }
+
+var priorities = [...]string{"P1", "P2", "P3", "P4", "P5"}
 
 func nonEmpty(s []string) []string {
 	if len(s) == 0 {

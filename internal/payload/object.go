@@ -99,7 +99,12 @@ func (o Object) find(key string) int32 {
 		return 0
 	}
 	for k := d.first(o.n); k != 0; k = d.tape[k].next {
-		if string(d.decoded(k)) == key {
+		nd := &d.tape[k]
+		if nd.esc {
+			if string(d.decoded(k)) == key {
+				return k + 1
+			}
+		} else if int(nd.end-nd.start-2) == len(key) && string(d.body[nd.start+1:nd.end-1]) == key {
 			return k + 1
 		}
 	}

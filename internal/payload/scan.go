@@ -3,9 +3,9 @@ package payload
 import (
 	"bytes"
 	"hash/maphash"
+	"strings"
 	"unicode"
 	"unicode/utf16"
-	"unicode/utf8"
 )
 
 // node is one JSON value of the body, or one key of an object, in the
@@ -304,12 +304,17 @@ func scanNumber(b []byte, i int) int {
 // unescape decodes the inside of a scanned JSON string holding escapes,
 // as encoding/json does: a lone or mismatched surrogate becomes U+FFFD.
 func unescape(s []byte) string {
-	out := make([]byte, 0, len(s))
+	var out strings.Builder
+	out.Grow(len(s)) // decoding never lengthens
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c != '\\' {
-			out = append(out, c)
-			i++
+			j := bytes.IndexByte(s[i:], '\\')
+			if j < 0 {
+				j = len(s) - i
+			}
+			out.Write(s[i : i+j])
+			i += j
 			continue
 		}
 		switch c = s[i+1]; c {
@@ -338,18 +343,20 @@ func unescape(s []byte) string {
 					r = unicode.ReplacementChar
 				}
 			}
-			out = utf8.AppendRune(out, r)
+			out.WriteRune(r)
 			continue
 		}
-		out = append(out, c) // '"', '\\', '/' and the letters above
+		out.WriteByte(c) // '"', '\\', '/' and the letters above
 		i += 2
 	}
-	return string(out)
+	return out.String()
 }
 
 // dupSmall is the largest object whose keys are compared pairwise; larger
 // ones use a hash table.
 const dupSmall = 12
+
+var seed = maphash.MakeSeed()
 
 // duplicate returns the first key of object o (node index) equal to an
 // earlier key, or 0. Keys compare as decoded, so "a" and "\u0061" clash.
@@ -372,8 +379,12 @@ func (d *Doc) duplicate(o int32) int32 {
 	for size < 2*n {
 		size <<= 1
 	}
-	table := make([]int32, size) // key node indices; 0 is free
-	seed := maphash.MakeSeed()
+	var onStack [64]int32
+	table := onStack[:] // key node indices; 0 is free
+	if size > len(onStack) {
+		table = make([]int32, size)
+	}
+	table = table[:size]
 	for k := d.first(o); k != 0; k = d.tape[k].next {
 		h := int(maphash.Bytes(seed, d.decoded(k)) & uint64(size-1))
 		for ; table[h] != 0; h = (h + 1) & (size - 1) {
@@ -388,6 +399,11 @@ func (d *Doc) duplicate(o int32) int32 {
 
 // sameKey reports whether key nodes a and b decode to the same string.
 func (d *Doc) sameKey(a, b int32) bool {
+	na, nb := &d.tape[a], &d.tape[b]
+	if !na.esc && !nb.esc {
+		return na.end-na.start == nb.end-nb.start &&
+			string(d.body[na.start:na.end]) == string(d.body[nb.start:nb.end])
+	}
 	return bytes.Equal(d.decoded(a), d.decoded(b))
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/alexis-project/alexis"
 )
 
@@ -63,6 +65,28 @@ func Coded(t testing.TB, err error) {
 	var e *alexis.Error
 	if !errors.As(err, &e) || e.Code == "" || e.Message == "" {
 		t.Fatalf("error %T %q is not a coded *alexis.Error", err, err)
+	}
+}
+
+// Same fails t unless a parser and its oracle agree: both errors nil and
+// equal results (go-cmp), or errors of the same code and message.
+func Same(t testing.TB, got any, gotErr error, want any, wantErr error) {
+	t.Helper()
+	if (gotErr == nil) != (wantErr == nil) {
+		t.Fatalf("error %v, oracle %v", gotErr, wantErr)
+	}
+	if wantErr != nil {
+		var g, w *alexis.Error
+		if !errors.As(gotErr, &g) || !errors.As(wantErr, &w) {
+			t.Fatalf("errors %T %q and %T %q", gotErr, gotErr, wantErr, wantErr)
+		}
+		if g.Code != w.Code || g.Message != w.Message {
+			t.Fatalf("error\n got %s: %s\nwant %s: %s", g.Code, g.Message, w.Code, w.Message)
+		}
+		return
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("result differs from the oracle's (-oracle +new):\n%s", diff)
 	}
 }
 
