@@ -45,6 +45,8 @@ var shellFragments = []string{
 	// Halves that open or close a context across fragments.
 	`: "a `, `b"; `, `: 'a `, `b'; `, `: "$(echo `, `)"; `, `echo {{ .Message }} `, `: ${x:-`, `}; `,
 	"echo `", "`; ", `x=$(( 1 + `, `)); `, `[[ -n `, ` ]]; `,
+	// Expansions and brace groups right before a value.
+	`printf '%s' $HOME{{ .Message }}; `, `printf '%s' "${HOME}{{ .Message }}"; `, `echo {a,{{ .Message }}} `,
 }
 
 // TestShellComposed strings fragments together at random (a fixed seed),
@@ -147,4 +149,89 @@ func FuzzShellComposed(f *testing.F) {
 			}
 		}
 	})
+}
+
+// wordParts are pieces of one shell word: expansions that may come out
+// empty or split the word ($D is empty, $E is "a ", "$@" is one empty
+// word), quotes, bash brace groups, literal text and values.
+var wordParts = []string{
+	`$D`, `${D}`, `$E`, `${E}`, `"$E"`, `$(true)`, `"$(true)"`, "`true`", `$(echo $E)`,
+	`$@`, `"$@"`, `$''`, `$""`, `$((0))`, `''`, `""`, `"x"`, `x`, `/`, `~`,
+	`{,`, `{x,`, `,`, `}`, `{{ .Message }}`, `{{ .Details.a }}`, `"{{ .Message }}"`,
+	`'{{ .Message }}'`, `"${D}{{ .Message }}"`, `"$(true){{ .Message }}"`,
+	`{{ if .ID }}x{{ end }}`, `{{ if .ID }}$D{{ end }}`,
+}
+
+// TestOptionComposed strings word parts together at random (a fixed
+// seed) into one argument of printf and runs every template that parses
+// through dash and bash, with the value "--version" and every other value
+// empty: if it renders, no word printed may start with the value.
+func TestOptionComposed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	rendered := 0
+	for n := 0; n < 300; n++ {
+		picks := make([]byte, 1+rng.IntN(5))
+		for i := range picks {
+			picks[i] = byte(rng.IntN(len(wordParts)))
+		}
+		if checkOptionWord(t, picks) {
+			rendered++
+		}
+	}
+	t.Logf("%d of 300 words rendered with --version", rendered)
+	if rendered < 30 {
+		t.Errorf("only %d of 300 words rendered; the test proves little", rendered)
+	}
+}
+
+// FuzzOptionComposed is TestOptionComposed for the fuzzer: the input
+// picks up to eight word parts.
+func FuzzOptionComposed(f *testing.F) {
+	f.Add([]byte{0, 24})
+	f.Add([]byte{20, 21, 3, 23, 24})
+	f.Add([]byte{10, 25, 24})
+	f.Fuzz(func(t *testing.T, picks []byte) {
+		if len(picks) == 0 || len(picks) > 8 {
+			return
+		}
+		checkOptionWord(t, picks)
+	})
+}
+
+// checkOptionWord builds the word from picks and, if the template parses
+// and renders with the value "--version", runs it with dash and bash:
+// no printed word may start with the value. It reports whether the
+// template rendered.
+func checkOptionWord(t *testing.T, picks []byte) bool {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`D=; E='a '; set -- ''; printf '[%s]' `)
+	for _, p := range picks {
+		b.WriteString(wordParts[int(p)%len(wordParts)])
+	}
+	text := b.String()
+	tm, err := ParseTemplate("word", text, Shell)
+	if err != nil {
+		return false
+	}
+	cmd, err := tm.Render(&alexis.Event{ID: "1", Message: "--version", Details: map[string]string{"a": ""}}, "")
+	if err != nil {
+		if !strings.Contains(err.Error(), "would be read as an option") {
+			t.Fatalf("Render(%q): %v", text, err)
+		}
+		return false
+	}
+	shells := []string{lookSh(t)}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
+	}
+	for _, sh := range shells {
+		c := exec.Command(sh, "-c", cmd)
+		c.Dir, c.Env = t.TempDir(), []string{"PATH=/usr/bin:/bin", "HOME=/home/x"}
+		out, _ := c.Output() // a syntax error prints nothing: fine
+		if strings.Contains(string(out), "[--version") {
+			t.Errorf("%s: template %q gave %q, which printed %q: the value starts a word", sh, text, cmd, out)
+		}
+	}
+	return true
 }

@@ -27,13 +27,25 @@ type shellQuoting struct {
 	word byte
 	// brk is true inside [...] within a word (a bash array subscript).
 	brk bool
-	// fresh is true right after a quote that opened a word, and after
-	// empty quotes there (''): a value there starts an argument.
+	// fresh is true where the word so far may be empty or may have been
+	// split into several words by the shell: right after a quote that
+	// opened a word and after empty quotes there (''), and after an
+	// expansion ($NAME, ${...}, $(...), `...`, $((...)), "$@") or a bash
+	// brace group that may leave nothing before the value, even within
+	// the word. A value there starts an argument.
 	fresh bool
 	// pending is true when the word so far holds only interpolations and
 	// empty quotes: a value there starts the argument if those all came
 	// out empty, which the escaper checks when the template runs.
 	pending bool
+	// name is true after $ and the start of a NAME: the name characters
+	// that follow continue it.
+	name bool
+	// braces holds one byte for each unquoted { open in the current word
+	// (bash brace expansion): 'c' if the word before it is certainly not
+	// empty, else 'm'. A '|' separates the words of the nested (...) and
+	// $(...) around them.
+	braces string
 	// dd is true after a -- word in the current command: arguments after
 	// it are not options.
 	dd bool
@@ -49,17 +61,19 @@ const (
 )
 
 const (
-	errParamQuotes = "an interpolation may not follow quotes or $( inside ${...} (shells disagree on where it ends); assign that value to a variable first"
-	errArithQuotes = "an interpolation may not follow quotes or backquotes inside arithmetic (where it ends cannot be told for sure)"
-	errCase        = "an interpolation may not follow a case statement inside $(...) or (...); use if, or move the case out"
-	errANSIQuote   = "an interpolation may not follow \\' inside $'...' (bash and dash disagree on where it ends)"
-	errHashAmbig   = "the branches before this '#' disagree on whether it starts a comment; put a space or a quote between them"
+	errParamQuotes  = "an interpolation may not follow quotes or $( inside ${...} (shells disagree on where it ends); assign that value to a variable first"
+	errArithQuotes  = "an interpolation may not follow quotes or backquotes inside arithmetic (where it ends cannot be told for sure)"
+	errCase         = "an interpolation may not follow a case statement inside $(...) or (...); use if, or move the case out"
+	errANSIQuote    = "an interpolation may not follow \\' inside $'...' (bash and dash disagree on where it ends)"
+	errHashAmbig    = "the branches before this '#' disagree on whether it starts a comment; put a space or a quote between them"
+	errContinuation = "an interpolation may not follow a backslash-newline within a word or token (the shell joins the lines before it reads them, which the quoting does not follow); break the line after a blank"
+	errNameValue    = "an interpolation may not follow $NAME inside \"...\" (the value would continue the name); write ${NAME}"
 )
 
 // merge joins states that differ only in whether a word is open.
 func (q shellQuoting) merge(o quoting) quoting {
 	p, ok := o.(shellQuoting)
-	if !ok || p.stack != q.stack || p.pend != q.pend || p.bad != q.bad || p.brk != q.brk {
+	if !ok || p.stack != q.stack || p.pend != q.pend || p.bad != q.bad || p.brk != q.brk || p.braces != q.braces {
 		return q
 	}
 	if p.word != q.word {
@@ -68,6 +82,7 @@ func (q shellQuoting) merge(o quoting) quoting {
 	// When in doubt, check for options.
 	q.fresh = q.fresh || p.fresh
 	q.pending = q.pending || p.pending
+	q.name = q.name || p.name
 	q.dd = q.dd && p.dd
 	return q
 }
@@ -87,6 +102,43 @@ func (q shellQuoting) pop() shellQuoting {
 	return q
 }
 
+// certain reports whether the word so far is certainly not empty and
+// cannot have been split: literal text, or a value, stands in it since
+// the last expansion.
+func (q shellQuoting) certain() bool {
+	return q.word == wordYes && !q.fresh && !q.pending
+}
+
+// expanded notes the end of an expansion in the word: it may have come
+// out empty, or (unquoted, or "$@") as several words.
+func (q *shellQuoting) expanded() { q.fresh = true }
+
+// subshell enters a (...) or $(...), whose words are its own.
+func (q shellQuoting) subshell() shellQuoting {
+	q = q.push('p')
+	q.word, q.dd, q.braces = wordNo, false, q.braces+"|"
+	return q
+}
+
+// endWord forgets the brace groups of the word that ends.
+func (q *shellQuoting) endWord() {
+	q.braces = q.braces[:strings.LastIndexByte(q.braces, '|')+1]
+}
+
+// braceTop is the innermost brace group open in the current word, or 0.
+func (q shellQuoting) braceTop() byte {
+	if n := len(q.braces); n > 0 && q.braces[n-1] != '|' {
+		return q.braces[n-1]
+	}
+	return 0
+}
+
+func isNameStart(c byte) bool { return c == '_' || c|0x20 >= 'a' && c|0x20 <= 'z' }
+func isNameChar(c byte) bool  { return isNameStart(c) || c >= '0' && c <= '9' }
+
+// isSpecialParam reports whether $c is a special or positional parameter.
+func isSpecialParam(c byte) bool { return strings.IndexByte("@*#?-$!0123456789", c) >= 0 }
+
 // keyword reports whether s starts with the word kw followed by a blank.
 func keyword(s []byte, kw string) bool {
 	return len(s) > len(kw) && string(s[:len(kw)]) == kw && (s[len(kw)] == ' ' || s[len(kw)] == '\t' || s[len(kw)] == '\n')
@@ -101,12 +153,26 @@ func (q shellQuoting) text(s []byte) quoting {
 		}
 		if q.pend == '\\' {
 			q.pend = 0
-			if c != '\n' { // \ newline is removed: it adds nothing to the word
+			if c != '\n' {
 				q.word, q.fresh, q.pending = wordYes, false, false
+			} else if q.name || i >= 2 && strings.IndexByte(" \t\n;&|", s[i-2]) < 0 {
+				// \ newline is removed before the shell reads tokens:
+				// <\ newline< is <<, $\ newline( is $(. After a blank
+				// or a ; & | it joins what the tracking reads the same.
+				q.bad = errContinuation
 			}
+			q.name = false
 			continue
 		}
 		q.pend = 0
+		if q.name {
+			if isNameChar(c) {
+				continue // more of $NAME
+			}
+			if c != '\\' { // \ newline would continue it
+				q.name = false
+			}
+		}
 		// A byte inside quotes, other than the closing quote, is text in
 		// the word (a backslash: the byte after it is).
 		if t := q.top(); (t == 's' && c != '\'') || (t == 'd' && c != '"' && c != '\\') {
@@ -140,6 +206,7 @@ func (q shellQuoting) text(s []byte) quoting {
 				q.pend = '\\'
 			case '`':
 				q = q.pop()
+				q.expanded()
 			}
 		case 'v':
 			i = q.param(s, i, &q)
@@ -154,19 +221,25 @@ func (q shellQuoting) text(s []byte) quoting {
 			case '`':
 				q, q.dd = q.push('b'), false
 			case '$':
-				switch next {
-				case '{':
+				switch {
+				case next == '{':
 					q, i = q.push('v'), i+1
-				case '(':
+				case next == '(':
 					if i+2 < len(s) && s[i+2] == '(' {
 						q, i = q.push('A'), i+2
 					} else {
-						q, q.word, q.dd, i = q.push('p'), wordNo, false, i+1
+						q, i = q.subshell(), i+1
 					}
-				case '[':
+				case next == '[':
 					q, i = q.push('k'), i+1
-				case 0:
+				case next == 0:
 					q.pend = '$'
+				case isNameStart(next):
+					q.expanded()
+					q.name, i = true, i+1
+				case isSpecialParam(next):
+					q.expanded() // "$@" may be no word, or several
+					i++
 				}
 			}
 		default: // 'u', 'p', 'T', 'L': unquoted
@@ -185,6 +258,10 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		next = s[i+1]
 	}
 	atWord := q.word == wordNo
+	certain := q.certain()
+	// The word as it is when quotes that may be empty ($'', bash's $"")
+	// open here.
+	quoteFresh, quotePending := q.fresh || q.word != wordYes, q.pending
 	if c != '\'' && c != '"' && c != '\\' {
 		// Anything else is text in the word or ends it. A quote leaves
 		// the word empty until something stands in it; what follows a
@@ -202,7 +279,7 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		q.fresh, q.word = q.fresh || q.word != wordYes, wordYes
 	case '`':
 		*q = q.push('b')
-		q.word, q.dd = wordYes, false
+		q.word, q.dd = wordYes, false // `...` sets fresh when it ends
 	case '#':
 		switch q.word {
 		case wordNo:
@@ -212,27 +289,39 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		}
 		q.word = wordYes
 	case '$':
+		// An expansion may come out empty, or split into several words
+		// (it is not quoted): a value after it starts an argument. The
+		// nested ones set fresh when they end.
 		q.word = wordYes
-		switch next {
-		case '\'':
-			*q = q.push('e')
-			return i + 1
-		case '{':
+		switch {
+		case next == '\'' || next == '"': // $'...', bash's $"...": quotes
+			q.fresh, q.pending = quoteFresh, quotePending
+			if next == '\'' {
+				*q = q.push('e')
+				return i + 1
+			}
+		case next == '{':
 			*q = q.push('v')
 			return i + 1
-		case '(':
+		case next == '(':
 			if i+2 < len(s) && s[i+2] == '(' {
 				*q = q.push('A')
 				return i + 2
 			}
-			*q = q.push('p')
-			q.word, q.dd = wordNo, false
+			*q = q.subshell()
 			return i + 1
-		case '[':
+		case next == '[':
 			*q = q.push('k')
 			return i + 1
-		case 0:
+		case next == 0:
 			q.pend = '$'
+		case isNameStart(next):
+			q.expanded()
+			q.name = true
+			return i + 1
+		case isSpecialParam(next):
+			q.expanded()
+			return i + 1
 		}
 	case '(':
 		q.dd = false
@@ -240,8 +329,7 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 			*q = q.push('A')
 			return i + 1
 		}
-		*q = q.push('p')
-		q.word = wordNo
+		*q = q.subshell()
 	case ')':
 		q.dd = false
 		if q.top() == 'L' {
@@ -249,9 +337,12 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		}
 		if q.top() == 'p' {
 			*q = q.pop()
+			q.braces = q.braces[:max(strings.LastIndexByte(q.braces, '|'), 0)]
+			q.expanded()
 		}
 		q.word = wordYes
 	case '<':
+		q.endWord()
 		if next == '<' {
 			if i+2 < len(s) && s[i+2] == '<' { // <<< here-string: a word follows
 				q.word = wordNo
@@ -264,6 +355,7 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		if q.top() == 'L' {
 			*q = q.pop()
 		}
+		q.endWord()
 		q.word, q.brk, q.dd = wordNo, false, false
 	case '-':
 		if atWord && next == '-' && (i+2 == len(s) || s[i+2] == ' ' || s[i+2] == '\t' || s[i+2] == '\n' || s[i+2] == ';') {
@@ -271,7 +363,25 @@ func (shellQuoting) unquoted(s []byte, i int, q *shellQuoting) int {
 		}
 		q.word = wordYes
 	case ' ', '\t', '>':
+		q.endWord()
 		q.word, q.brk = wordNo, false
+	case '{':
+		// bash brace expansion: {,x}{{ .X }} gives the value alone as a
+		// word. Each alternative starts where the group does.
+		b := byte('c')
+		if !certain {
+			b, q.fresh = 'm', true
+		}
+		q.braces += string(b)
+		q.word = wordYes
+	case ',', '}':
+		if b := q.braceTop(); b != 0 {
+			if c == '}' {
+				q.braces = q.braces[:len(q.braces)-1]
+			}
+			q.fresh = b == 'm'
+		}
+		q.word = wordYes
 	case '[':
 		if atWord && next == '[' && i+2 < len(s) && (s[i+2] == ' ' || s[i+2] == '\t') {
 			*q = q.push('T')
@@ -312,6 +422,7 @@ func (shellQuoting) param(s []byte, i int, q *shellQuoting) int {
 		q.pend = '\\'
 	case '}':
 		*q = q.pop()
+		q.expanded()
 	case '$':
 		if i+1 < len(s) && s[i+1] == '{' {
 			*q = q.push('v')
@@ -334,6 +445,9 @@ func (shellQuoting) arith(s []byte, i int, q *shellQuoting) int {
 	case '(':
 		*q = q.push('a')
 	case ')':
+		// fresh means nothing inside arithmetic: set it on every close,
+		// the last one counts.
+		q.expanded()
 		if q.top() == 'A' && i+1 < len(s) && s[i+1] == ')' {
 			*q = q.pop()
 			return i + 1
@@ -346,6 +460,7 @@ func (shellQuoting) arith(s []byte, i int, q *shellQuoting) int {
 	case ']':
 		if q.top() == 'k' {
 			*q = q.pop()
+			q.expanded()
 		}
 	case '\'', '"', '`', '\\':
 		q.bad = errArithQuotes
@@ -391,6 +506,9 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 	case '$':
 		return "", q, errors.New("an interpolation may not follow a $ (write ${NAME} or move the $)")
 	}
+	if q.name && q.top() == 'd' {
+		return "", q, errors.New(errNameValue)
+	}
 	// Constructs that evaluate their text again refuse interpolations
 	// anywhere inside, also within quotes or $(...).
 	switch {
@@ -403,7 +521,10 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 	}
 	// A value that starts an argument must not start with "-", or the
 	// command would read it as an option (tar --checkpoint-action=...),
-	// unless a -- word came before it.
+	// unless a -- word came before it. Right after an expansion or a
+	// bash brace group ($D{{ .X }}, "$(cmd){{ .X }}", {,a}{{ .X }}) it
+	// may start one too: the expansion may come out empty, or unquoted
+	// split the word (fresh).
 	// After values that may all come out empty ({{ .A }}{{ .B }} with
 	// an empty A), a value still starts the argument: its escaper checks
 	// when the template runs whether the word so far came out empty.
@@ -411,7 +532,7 @@ func (q shellQuoting) action(raw bool) (string, quoting, error) {
 	cont := !q.dd && !arg && q.pending
 	// Until text stands in the word, it may still be empty.
 	next := q
-	next.fresh, next.pending = false, arg || q.pending
+	next.fresh, next.pending, next.name = false, arg || q.pending, false
 	pick := func(argEsc, contEsc, esc string) string {
 		switch {
 		case arg:

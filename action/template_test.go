@@ -200,6 +200,13 @@ func TestParseErrors(t *testing.T) {
 		{"branches end in $", Shell, `{{ if .ID }}echo ${{ else }}echo ${{ end }}'\'' {{ .Message }} '#'`, "template: t:1:43: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"$\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
 		{"range body splits <<", Shell, "cat {{ range .Tags }}<{{ end }}E\n{{ .Message }}\nE", "template: t:1:21: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"<\": with the text after it the shell may read one token (like $' or <<) that the quoting cannot follow; move it or put a space before it"},
 		{"comment splits let", Shell, `le{{/* c */}}t n={{ .Message }}`, "template: t:1:13: a comment, assignment or {{if}}, {{with}}, {{range}} may not follow \"le\": with the text after it the shell may read the command word let, which the quoting must see whole; move it or put a space before it"},
+		{"value continues a name", Shell, `echo "$HOME{{ .Message }}"`, `template: t:1:14: an interpolation may not follow $NAME inside "..." (the value would continue the name); write ${NAME}`},
+		{"value continues a name after a comment", Shell, `echo "$HO{{/* c */}}ME{{ .Message }}"`, `template: t:1:25: an interpolation may not follow $NAME inside "..." (the value would continue the name); write ${NAME}`},
+		{"value continues a name after {{if}}", Shell, `echo "{{ if .ID }}$HOME{{ end }}{{ .Message }}"`, `template: t:1:35: an interpolation may not follow $NAME inside "..." (the value would continue the name); write ${NAME}`},
+		{"continuation joins <<", Shell, "cat <\\\n<EOF\n{{ .Message }}\nEOF", "template: t:3:3: an interpolation may not follow a backslash-newline within a word or token (the shell joins the lines before it reads them, which the quoting does not follow); break the line after a blank"},
+		{"continuation joins ${", Shell, "echo \"$\\\n{D:-{{ .Message }}}\"", "template: t:2:7: an interpolation may not follow a backslash-newline within a word or token (the shell joins the lines before it reads them, which the quoting does not follow); break the line after a blank"},
+		{"continuation continues a name", Shell, "echo \"$HO\\\nME{{ .Message }}\"", "template: t:2:5: an interpolation may not follow a backslash-newline within a word or token (the shell joins the lines before it reads them, which the quoting does not follow); break the line after a blank"},
+		{"continuation after a comment continues a name", Shell, "echo \"$HO{{/* c */}}\\\nME{{ .Message }}\"", "template: t:2:5: an interpolation may not follow a backslash-newline within a word or token (the shell joins the lines before it reads them, which the quoting does not follow); break the line after a blank"},
 		{"url scheme", URL, `{{ .Details.url }}`, "template: t:1:3: the scheme and host of a URL must be written out (https://host/...); interpolate only the host, path, query or fragment, or use raw"},
 		{"json after backslash", JSON, `{"a": "\{{ .Message }}"}`, "template: t:1:11: an interpolation may not follow a backslash in a JSON string"},
 		{"mode", Mode(9), `x`, "template t: unknown mode 9"},
@@ -309,6 +316,17 @@ func TestShellHostile(t *testing.T) {
 		{`[[ -n x ]] && printf '%s' {{ .Message }}`, same, true},
 		{`a[1]=x; printf '%s' {{ .Message }}`, same, true},
 		{`printf '%s' $'\x41'{{ .Message }}`, func(m string) string { return "A" + m }, true},
+		// After expansions and brace groups.
+		{`D=; printf '%s' $D{{ .Message }}`, same, false},
+		{`printf '%s' "${HOME:+}{{ .Message }}"`, same, false},
+		{`printf '%s' $(true){{ .Message }}`, same, false},
+		{`printf '%s' "$(true){{ .Message }}"`, same, false},
+		{"printf '%s' `true`{{ .Message }}", same, false},
+		{`printf '%s' ~{{ .Message }}`, func(m string) string { return "~" + m }, false},
+		{`printf '%s' $''{{ .Message }}`, same, true},
+		{`printf '%s' x{,}{{ .Message }}`, func(m string) string { return "x" + m + "x" + m }, true},
+		// Line continuations after a blank, ; & or |.
+		{"true &&\\\nprintf '%s' \\\n {{ .Message }}", same, false},
 	}
 	for _, sh := range shells {
 		for _, tt := range templates {
@@ -433,6 +451,7 @@ func FuzzParseTemplate(f *testing.F) {
 		`{{ json "a.b" | raw }}{{ $x := .ID }}{{ $x }}`,
 		`{{ range .Tags }}{{ break }}{{ end }}`,
 		`{{ with $.Details.x }}{{ . }}{{ end }}`,
+		`ls $D{{ .Message }} "${D}{{ .Message }}" "$D{{ .Message }}" {,a}{{ .Message }} $(x){{ .Message }}`,
 		`{{ .Nope }}`, `{{`, `}}`, `{{ template "x" }}`,
 	} {
 		f.Add(s)
@@ -529,6 +548,59 @@ func TestOptionValues(t *testing.T) {
 		{`ls x{{ .Details.a }}{{ .Message }}`, `ls x'''--checkpoint-action=exec=sh'`},
 		{`ls ''x{{ .Message }}`, `ls ''x'--checkpoint-action=exec=sh'`},
 		{`ls "{{ .Details.a }}x{{ .Message }}"`, `ls "x--checkpoint-action=exec=sh"`},
+		// After an expansion or a bash brace group that may leave the
+		// word empty so far, or (unquoted) split it, a value starts an
+		// argument too.
+		{`ls $D{{ .Message }}`, ""},
+		{`ls ${D}{{ .Message }}`, ""},
+		{`ls ${D:-x}{{ .Message }}`, ""},
+		{`ls $1{{ .Message }}`, ""},
+		{`ls $@{{ .Message }}`, ""},
+		{`ls $(hostname){{ .Message }}`, ""},
+		{"ls `hostname`{{ .Message }}", ""},
+		{`ls $((1)){{ .Message }}`, ""},
+		{`ls $[1]{{ .Message }}`, ""},
+		{`ls $''{{ .Message }}`, ""},
+		{`ls $'\0'{{ .Message }}`, ""},
+		{`ls $""{{ .Message }}`, ""},
+		{`ls "$D"{{ .Message }}`, ""},
+		{`ls "${D}{{ .Message }}"`, ""},
+		{`ls "$(hostname){{ .Message }}"`, ""},
+		{"ls \"`hostname`{{ .Message }}\"", ""},
+		{`ls "$@"{{ .Message }}`, ""},
+		{`ls "$1{{ .Message }}"`, ""},
+		{`ls $D''{{ .Message }}`, ""},
+		{`ls $D$E{{ .Message }}`, ""},
+		{`ls x$D{{ .Message }}`, ""},                // $D may end in a blank
+		{`ls --name=$(hostname){{ .Message }}`, ""}, // or hold one
+		{`ls "x$@"{{ .Message }}`, ""},              // "$@" is words
+		{`ls "x${@}{{ .Message }}"`, ""},
+		{`ls "x$(hostname){{ .Message }}"`, ""}, // not split, but checked all the same
+		{`ls $D{{/* c */}}{{ .Message }}`, ""},
+		{`ls $D{{ .Details.a }}{{ .Message }}`, ""},
+		{`ls {{ .Details.a }}$D{{ .Message }}`, ""},
+		{`ls {{ if .ID }}$D{{ end }}{{ .Message }}`, ""},
+		{`ls $(echo $D{{ .Message }})`, ""},
+		{`ls {,x}{{ .Message }}`, ""},
+		{`ls {x,}{{ .Message }}`, ""},
+		{`ls {x,y}{{ .Message }}`, ""},
+		{`ls {x,{{ .Message }}}`, ""},
+		{`ls {x,{y,}}{{ .Message }}`, ""},
+		{`ls {,$(echo a b)}{{ .Message }}`, ""},
+		{`ls {{ .Details.a }}{x,}{{ .Message }}`, ""},
+		{`ls $D/{{ .Message }}`, `ls $D/'--checkpoint-action=exec=sh'`},
+		{`ls ${D}x{{ .Message }}`, `ls ${D}x'--checkpoint-action=exec=sh'`},
+		{`ls "$D"x{{ .Message }}`, `ls "$D"x'--checkpoint-action=exec=sh'`},
+		{`ls $D{{ .Details.a }}x{{ .Message }}`, `ls $D''x'--checkpoint-action=exec=sh'`},
+		{`ls "${D}/{{ .Message }}"`, `ls "${D}/--checkpoint-action=exec=sh"`},
+		{`ls "$(hostname)-{{ .Message }}"`, `ls "$(hostname)---checkpoint-action=exec=sh"`},
+		{`ls a$'x'{{ .Message }}`, `ls a$'x''--checkpoint-action=exec=sh'`},
+		{`ls ~{{ .Message }}`, `ls ~'--checkpoint-action=exec=sh'`},
+		{`ls x{,y}{{ .Message }}`, `ls x{,y}'--checkpoint-action=exec=sh'`},
+		{`ls /etc/{a,{{ .Message }}}`, `ls /etc/{a,'--checkpoint-action=exec=sh'}`},
+		{`ls --opts=a,{{ .Message }}`, `ls --opts=a,'--checkpoint-action=exec=sh'`},
+		{`ls -- $D{{ .Message }}`, `ls -- $D'--checkpoint-action=exec=sh'`},
+		{`ls $D {{ .Message }}x`, ""},
 		// -- before $(...) does not reach the command inside.
 		{`echo -- $(ls {{ .Message }})`, ""},
 		{`echo -- "$(ls {{ .Message }})"`, ""},
@@ -554,5 +626,121 @@ func TestOptionValues(t *testing.T) {
 		if _, err := tm.Render(&alexis.Event{ID: "1", Message: "web-01"}, ""); err != nil {
 			t.Errorf("%q with web-01: %v", tt.text, err)
 		}
+	}
+}
+
+// TestOptionAfterExpansions runs, through dash and bash, templates in
+// which a shell expansion or a bash brace group stands before the value
+// in its word. Where it may leave nothing before the value, or split the
+// word right there, the test first shows the attack: the command as it
+// would be rendered without the check (the value quoted, nothing more)
+// makes the shell pass "--version" as a word of its own. Then Render
+// must refuse that value, and a legitimate one must still arrive byte for
+// byte. Where literal text certainly comes first, the value starting with
+// "-" is accepted and stays inside its word.
+func TestOptionAfterExpansions(t *testing.T) {
+	shells := []string{lookSh(t)}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
+	}
+	const attack, mark = "--version", "XYZZY"
+	tests := []struct {
+		text     string
+		refused  bool
+		bashOnly bool   // a bash construct ({,x}, $'')
+		want     string // printed for the value web-01
+		wantDash string // when dash prints something else
+	}{
+		{text: `D=; printf '[%s]' $D{{ .Message }}`, refused: true, want: "[web-01]"},
+		{text: `D=; printf '[%s]' ${D}{{ .Message }}`, refused: true, want: "[web-01]"},
+		{text: `printf '[%s]' $(true){{ .Message }}`, refused: true, want: "[web-01]"},
+		{text: "printf '[%s]' `true`{{ .Message }}", refused: true, want: "[web-01]"},
+		{text: `printf '[%s]' "$(true)"{{ .Message }}`, refused: true, want: "[web-01]"},
+		{text: `D=; printf '[%s]' "${D}{{ .Message }}"`, refused: true, want: "[web-01]"},
+		{text: `set --; printf '[%s]' "$@"{{ .Message }}`, refused: true, want: "[web-01]"},
+		{text: `D='a '; printf '[%s]' x$D{{ .Message }}`, refused: true, want: "[xa][web-01]"},
+		{text: `set -- a ''; printf '[%s]' "x$@"{{ .Message }}`, refused: true, want: "[xa][web-01]"},
+		{text: `D=; printf '[%s]' $D{{ .Details.a }}{{ .Message }}`, refused: true, want: "[web-01]"},
+		{text: `D=; printf '[%s]' {{ .Details.a }}$D{{ .Message }}`, refused: true, want: "[web-01]"},
+		{text: `D=; printf '[%s]' $(echo $D{{ .Message }})`, refused: true, want: "[web-01]"},
+		{text: `printf '[%s]' {,x}{{ .Message }}`, refused: true, bashOnly: true, want: "[web-01][xweb-01]"},
+		{text: `printf '[%s]' {x,{{ .Message }}}`, refused: true, bashOnly: true, want: "[x][web-01]"},
+		{text: `printf '[%s]' $''{{ .Message }}`, refused: true, bashOnly: true, want: "[web-01]"},
+		// Literal text comes first: accepted, also with "-".
+		{text: `D=; printf '[%s]' $D/{{ .Message }}`, want: "[/web-01]"},
+		{text: `D='a '; printf '[%s]' x$D/{{ .Message }}`, want: "[xa][/web-01]"},
+		{text: `printf '[%s]' ~{{ .Message }}`, want: "[~web-01]"},
+		{text: `printf '[%s]' --name={{ .Message }}`, want: "[--name=web-01]"},
+		{text: `printf '[%s]' /etc/{a,{{ .Message }}}`, want: "[/etc/a][/etc/web-01]", wantDash: "[/etc/{a,web-01}]"},
+	}
+	ev := func(msg string) *alexis.Event {
+		return &alexis.Event{Message: msg, Details: map[string]string{"a": ""}}
+	}
+	for _, tt := range tests {
+		tm, err := ParseTemplate("t", tt.text, Shell)
+		if err != nil {
+			t.Fatalf("ParseTemplate(%q): %v", tt.text, err)
+		}
+		legit, err := tm.Render(ev("web-01"), "")
+		if err != nil {
+			t.Fatalf("Render(%q) with web-01: %v", tt.text, err)
+		}
+		unchecked, err := tm.Render(ev(mark), "")
+		if err != nil {
+			t.Fatalf("Render(%q) with %s: %v", tt.text, mark, err)
+		}
+		unchecked = strings.ReplaceAll(unchecked, mark, attack)
+		checked, err := tm.Render(ev(attack), "")
+		switch {
+		case tt.refused && err == nil:
+			t.Errorf("%q rendered %q with %s, want it refused", tt.text, checked, attack)
+		case tt.refused && !strings.Contains(err.Error(), `starts an argument with "-" and would be read as an option`):
+			t.Errorf("%q with %s: %v", tt.text, attack, err)
+		case !tt.refused && err != nil:
+			t.Errorf("%q with %s: %v", tt.text, attack, err)
+		case !tt.refused && checked != unchecked:
+			t.Errorf("%q with %s rendered %q, want %q", tt.text, attack, checked, unchecked)
+		}
+		for _, sh := range shells {
+			isBash := strings.HasSuffix(sh, "bash")
+			if tt.bashOnly && !isBash {
+				continue
+			}
+			want := tt.want
+			if !isBash && tt.wantDash != "" {
+				want = tt.wantDash
+			}
+			if got := runSh(t, sh, t.TempDir(), legit); got != want {
+				t.Errorf("%s: %q printed %q, want %q", sh, legit, got, want)
+			}
+			// Without the check, the value is a word of its own exactly
+			// where the template is refused.
+			got := runSh(t, sh, t.TempDir(), unchecked)
+			if alone := strings.Contains(got, "["+attack); alone != tt.refused {
+				t.Errorf("%s: %q printed %q: %s starts a word: %v, want %v", sh, unchecked, got, attack, alone, tt.refused)
+			}
+		}
+	}
+}
+
+// TestContinuationRefused: a backslash-newline is removed before the
+// shell reads tokens, so "<\ newline<" is "<<" and the value lands in a
+// here-document, where $(...) runs even inside single quotes. The test
+// shows that with dash and bash (the value quoted as it would be outside
+// quotes), then that such a template is refused when it loads.
+func TestContinuationRefused(t *testing.T) {
+	shells := []string{lookSh(t)}
+	if bash, err := exec.LookPath("bash"); err == nil {
+		shells = append(shells, bash)
+	}
+	text := "cat <\\\n<EOF\n{{ .Message }}\nEOF"
+	cmd := strings.Replace(text, "{{ .Message }}", ShellQuote("$(touch PWNED)"), 1)
+	for _, sh := range shells {
+		if !ranValue(sh, t.TempDir(), cmd) {
+			t.Errorf("%s: %q did not run the value; the test shows nothing", sh, cmd)
+		}
+	}
+	if _, err := ParseTemplate("t", text, Shell); err == nil || !strings.Contains(err.Error(), "backslash-newline") {
+		t.Errorf("ParseTemplate(%q): %v, want it refused", text, err)
 	}
 }
