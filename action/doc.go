@@ -66,7 +66,11 @@
 //     (assign the value to a variable first), and
 //     after quotes or $( inside ${...}; in a # comment (a newline in the
 //     value would end it); in a here-document after << (the shell expands
-//     $(...) there); right after a backslash or a $; in bash arithmetic
+//     $(...) there); right after a backslash or a $; right after $NAME
+//     inside "..." (the value would continue the name: write ${NAME});
+//     after a backslash-newline within a word or token (the shell joins
+//     the lines before it reads them, so <\ newline< is <<; break lines
+//     after a blank, ;, & or |); in bash arithmetic
 //     ((...)), $((...)), $[...], inside [[ ... ]], in a let, declare,
 //     typeset or local command, and in a [...] subscript within a word
 //     (bash evaluates those as arithmetic, and a[$(cmd)] runs cmd even
@@ -91,9 +95,17 @@
 //     begins with "-" fails the task: the command would read alert text
 //     as an option (rm -rf, tar --checkpoint-action=exec=...). So does
 //     one after other values in its word ({{ .A }}{{ .X }}, "{{ .A }}{{ .X }}")
-//     when those all came out empty. Write -- before it in the command
-//     (rm -- {{ .X }}), or text before it in the word (./{{ .X }}). A --
-//     counts in its own command only, not within a $(...) after it.
+//     when those all came out empty. So does one right after an
+//     expansion in its word, also inside "...": $D{{ .X }}, ${D},
+//     $(cmd), `cmd`, $((...)), $1, "$@", $'...' or $"..." before it. The
+//     expansion may come out empty, or, unquoted, split the word right
+//     before the value (D='a '; x$D{{ .X }}). The same after a bash brace
+//     group or in one ({,a}{{ .X }}, {a,{{ .X }}}) unless literal text
+//     comes before the group. Literal text after the expansion counts
+//     ($D/{{ .X }}); ~{{ .X }} is literal ~ then the value. Write -- before
+//     it in the command (rm -- {{ .X }}), or text before it in the word
+//     (./{{ .X }}). A -- counts in its own command only, not within a
+//     $(...) after it.
 //
 // The tracking follows POSIX sh and these bash constructs; the hostile
 // value tests run every quoting context through dash and bash.
