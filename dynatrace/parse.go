@@ -107,44 +107,41 @@ func IsTest(body []byte) bool {
 }
 
 func isTest(top payload.Object) bool {
-	pid, pbID := top.Peek("PID"), top.Peek("ProblemID")
 	for _, k := range []string{"PID", "ProblemID", "State", "ProblemTitle"} {
-		if top.Peek(k) == "{"+k+"}" {
+		if top.Is(k, "{"+k+"}") {
 			return true
 		}
 	}
-	switch {
-	case top.Peek("ProblemTitle") == TestTitle,
-		pid == "99999", pid == "999999",
-		pbID == "TESTID",
-		pbID == "999" && !strings.Contains(pid, "_"): // real PIDs are <n>_<startMs>[V2]
-		return true
-	}
-	return false
+	return top.Is("ProblemTitle", TestTitle) ||
+		top.Is("PID", "99999") || top.Is("PID", "999999") ||
+		top.Is("ProblemID", "TESTID") ||
+		top.Is("ProblemID", "999") && !strings.Contains(top.Peek("PID"), "_") // real PIDs are <n>_<startMs>[V2]
 }
 
-// flat reads a top-level string field; its unexpanded placeholder is "".
-func flat(top payload.Object, key string) string {
-	s := top.Str(key)
-	if s == "{"+key+"}" || key == "Problem URL" && s == "{ProblemURL}" {
-		return ""
-	}
-	return s
+// placeholder reports whether val is key's own unexpanded placeholder
+// ("{Tags}"; the default template's "Problem URL" has "{ProblemURL}").
+func placeholder(key, val []byte) bool {
+	n := len(val)
+	return n == len(key)+2 && val[0] == '{' && val[n-1] == '}' && string(val[1:n-1]) == string(key) ||
+		string(key) == "Problem URL" && string(val) == "{ProblemURL}"
 }
 
 func parse(top payload.Object) *alexis.Event {
 	ev := &alexis.Event{Source: alexis.SourceDynatrace}
 	for _, k := range stringFields {
-		flat(top, k) // type-check
+		top.View(k) // type-check
 	}
 	pd := problemDetails(top)
+	// Details holds every flat field the event takes, when set and expanded.
+	ev.Details = details(top)
+	flat := ev.Details
 
-	ev.ID = first(flat(top, "PID"), pd.id)
-	ev.ShortID = first(flat(top, "ProblemID"), pd.displayID)
-	ev.Message = first(flat(top, "ProblemTitle"), pd.title)
-	ev.Description = flat(top, "ImpactedEntity")
-	ev.Priority = first(flat(top, "ProblemSeverity"), pd.severity)
-	ev.Action = first(flat(top, "State"), pd.status)
+	ev.ID = first(flat["PID"], pd.id)
+	ev.ShortID = first(flat["ProblemID"], pd.displayID)
+	ev.Message = first(flat["ProblemTitle"], pd.title)
+	ev.Description = flat["ImpactedEntity"]
+	ev.Priority = first(flat["ProblemSeverity"], pd.severity)
+	ev.Action = first(flat["State"], pd.status)
 	if ev.Action == "CLOSED" {
 		ev.Action = StateResolved
 	}
@@ -155,35 +152,25 @@ func parse(top payload.Object) *alexis.Event {
 		top.Doc.Fail("State", "required")
 	}
 
-	ev.Tags = mergeTags(splitTags(flat(top, "Tags")), pd.tags)
+	ev.Tags = mergeTags(splitTags(flat["Tags"]), pd.tags)
 	ev.TagValues = alexis.ParseTags(ev.Tags)
 	ev.Entities = mergeEntities(impactedEntities(top), pd.entities)
-	ev.Details = details(top)
 	return ev
 }
 
-// details collects the top-level string fields.
+// details collects the top-level string fields that are set and expanded,
+// but the renderings.
 func details(top payload.Object) map[string]string {
-	var m map[string]string
-	for _, k := range top.Keys() {
-		if renderings[k] || k == "Problem URL" && top.Has("ProblemURL") {
-			continue
+	hasURL := top.Has("ProblemURL")
+	m := top.StrFields(func(key, val []byte) bool {
+		if renderings[string(key)] || hasURL && string(key) == "Problem URL" {
+			return false
 		}
-		v := top.Raw(k)
-		if v == nil || v[0] != '"' {
-			continue
-		}
-		s := flat(top, k)
-		if s == "" {
-			continue
-		}
-		if k == "Problem URL" {
-			k = "ProblemURL"
-		}
-		if m == nil {
-			m = map[string]string{}
-		}
-		m[k] = s
+		return len(val) > 0 && !placeholder(key, val)
+	})
+	if u, ok := m["Problem URL"]; ok {
+		delete(m, "Problem URL")
+		m["ProblemURL"] = u
 	}
 	return m
 }

@@ -22,11 +22,11 @@ func problemDetails(top payload.Object) problem {
 		if !ok {
 			continue
 		}
-		p.id = first(p.id, o.Str("id"), o.Str("problemId"))
-		p.displayID = first(p.displayID, o.Str("displayName"), o.Str("displayId"))
-		p.title = first(p.title, o.Str("title"))
-		p.status = first(p.status, o.Str("status"))
-		p.severity = first(p.severity, o.Str("severityLevel"))
+		firstOf(&p.id, o, "id", "problemId")
+		firstOf(&p.displayID, o, "displayName", "displayId")
+		firstOf(&p.title, o, "title")
+		firstOf(&p.status, o, "status")
+		firstOf(&p.severity, o, "severityLevel")
 		for _, t := range o.Objs("tagsOfAffectedEntities") {
 			p.tags = append(p.tags, tagString(t))
 		}
@@ -44,18 +44,32 @@ func problemDetails(top payload.Object) problem {
 	return p
 }
 
+// firstOf type-checks each key of o as a string and sets *dst to the first
+// non-empty one, unless *dst is set already.
+func firstOf(dst *string, o payload.Object, keys ...string) {
+	for _, k := range keys {
+		if v := o.View(k); *dst == "" && len(v) > 0 {
+			*dst = string(v)
+		}
+	}
+}
+
 // tagString renders {context, key, value} the way Dynatrace writes tags:
 // "key", "key:value", "[AWS]Name:web-01" (CONTEXTLESS has no prefix).
 func tagString(t payload.Object) string {
-	s := t.Str("key")
-	if s == "" {
+	k := t.View("key")
+	if len(k) == 0 {
 		return ""
 	}
-	if c := t.Str("context"); c != "" && c != "CONTEXTLESS" {
-		s = "[" + c + "]" + s
+	c, v := t.View("context"), t.View("value")
+	ctx := len(c) > 0 && string(c) != "CONTEXTLESS"
+	switch {
+	case ctx && len(v) > 0:
+		return "[" + string(c) + "]" + string(k) + ":" + string(v)
+	case ctx:
+		return "[" + string(c) + "]" + string(k)
+	case len(v) > 0:
+		return string(k) + ":" + string(v)
 	}
-	if v := t.Str("value"); v != "" {
-		s += ":" + v
-	}
-	return s
+	return string(k)
 }

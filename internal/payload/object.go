@@ -291,7 +291,48 @@ func (o Object) StrMap(key string) map[string]string {
 	return out
 }
 
-// Strs and StrMap decode all the strings of an array or object into one
+// StrFields decodes into a map the members of o whose value is a string
+// and for which keep, given the decoded key and value, is true; nil when
+// there are none. keep is called more than once per member and must not
+// keep its arguments. Unlike StrMap, other values are skipped, not
+// refused.
+func (o Object) StrFields(keep func(key, val []byte) bool) map[string]string {
+	d := o.Doc
+	if d == nil {
+		return nil
+	}
+	kept := func(k int32) bool { return d.tape[k+1].kind == '"' && keep(d.decoded(k), d.decoded(k+1)) }
+	n, size := 0, 0
+	for k := d.first(o.n); k != 0; k = d.tape[k].next {
+		if kept(k) {
+			n, size = n+1, size+len(d.inner(k))+len(d.inner(k+1))
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for k := d.first(o.n); k != 0; k = d.tape[k].next {
+		if kept(k) {
+			d.writeStr(&b, k)
+			d.writeStr(&b, k+1)
+		}
+	}
+	all := b.String()
+	out := make(map[string]string, n)
+	for k := d.first(o.n); k != 0; k = d.tape[k].next {
+		if kept(k) {
+			var key, val string
+			key, all = d.cut(all, k)
+			val, all = d.cut(all, k+1)
+			out[key] = val
+		}
+	}
+	return out
+}
+
+// Strs, StrMap and StrFields decode all the strings of an array or object into one
 // new string and hand them out as substrings of it: one allocation for
 // strings that live and die together in an Event anyway.
 

@@ -3,6 +3,8 @@ package payload
 import (
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestDescribe(t *testing.T) {
@@ -26,5 +28,26 @@ func TestLineCol(t *testing.T) {
 		if l, c := lineCol(b, off); l != want[0] || c != want[1] {
 			t.Errorf("lineCol(%d) = %d:%d, want %d:%d", off, l, c, want[0], want[1])
 		}
+	}
+}
+
+// StrFields keeps the string members keep accepts, decoded, and skips
+// every other value without recording a problem.
+func TestStrFields(t *testing.T) {
+	o, err := Parse([]byte(`{"a":"x","b":1,"c":null,"d":"","e\u0041":"\u00e9\n","f":["y"],"skip":"z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Doc.Release()
+	got := o.StrFields(func(key, val []byte) bool { return string(key) != "skip" })
+	want := map[string]string{"a": "x", "d": "", "eA": "é\n"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("StrFields (-want +got):\n%s", diff)
+	}
+	if got := o.StrFields(func(key, val []byte) bool { return false }); got != nil {
+		t.Errorf("StrFields keeping nothing = %v, want nil", got)
+	}
+	if err := o.Doc.Err(); err != nil {
+		t.Errorf("problem recorded: %v", err)
 	}
 }
