@@ -1,10 +1,10 @@
 package alertmanager
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
 	"net"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/alexis-project/alexis"
@@ -63,7 +63,7 @@ func Parse(body []byte) ([]*alexis.Event, error) {
 	events := make([]*alexis.Event, 0, len(alerts))
 	for _, a := range alerts {
 		ev := parseAlert(a, groupStatus)
-		ev.Raw = json.RawMessage(fmt.Sprintf(`{"group":%s,"alert":%s}`, group, a.Bytes()))
+		ev.Raw = alertRaw(group, a.Bytes())
 		events = append(events, ev)
 	}
 	if err := top.Doc.Err(); err != nil {
@@ -104,14 +104,7 @@ func parseAlert(a payload.Object, groupStatus string) *alexis.Event {
 		a.Doc.Fail(a.Field("status"), `want "firing" or "resolved", got %q`, ev.Action)
 	}
 
-	names := make([]string, 0, len(labels))
-	for k := range labels {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
-		ev.Tags = append(ev.Tags, k+":"+labels[k])
-	}
+	ev.Tags = labelTags(labels)
 	ev.TagValues = alexis.ParseTags(ev.Tags)
 
 	if len(labels)+len(annotations) > 0 {
@@ -129,6 +122,34 @@ func parseAlert(a payload.Object, groupStatus string) *alexis.Event {
 	return ev
 }
 
+// labelTags returns "name:value" for every label, sorted by name, built in
+// one allocation; nil when there are no labels.
+func labelTags(labels map[string]string) []string {
+	if len(labels) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(labels))
+	size := 0
+	for k, v := range labels {
+		names = append(names, k)
+		size += len(k) + 1 + len(v)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.Grow(size)
+	for _, k := range names {
+		b.WriteString(k)
+		b.WriteByte(':')
+		b.WriteString(labels[k])
+	}
+	all := b.String()
+	for i, k := range names {
+		n := len(k) + 1 + len(labels[k])
+		names[i], all = all[:n], all[n:]
+	}
+	return names
+}
+
 // instanceHost strips the port from an instance label: "web-01:8080" →
 // "web-01", "[::1]:9100" → "::1". Anything else is returned as it is.
 func instanceHost(inst string) string {
@@ -138,30 +159,50 @@ func instanceHost(inst string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(inst, "["), "]")
 }
 
-// groupJSON is the body's object without "alerts", keys in body order and
-// values byte for byte.
+// groupJSON is the body's object without "alerts", keys in body order
+// (as json.Marshal writes them) and values byte for byte.
 func groupJSON(top payload.Object) []byte {
-	var b strings.Builder
-	b.WriteByte('{')
+	b := make([]byte, 0, len(top.Bytes()))
+	b = append(b, '{')
 	n := 0
-	for _, k := range top.Keys() {
-		if k == "alerts" {
+	for k, v := range top.Members() {
+		if string(k) == "alerts" {
 			continue
 		}
 		if n > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		n++
-		kj, _ := json.Marshal(k)
-		b.Write(kj)
-		b.WriteByte(':')
-		b.Write(top.Raw(k))
-		if top.Raw(k) == nil {
-			b.WriteString("null")
-		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		b = append(b, v...)
 	}
-	b.WriteByte('}')
-	return []byte(b.String())
+	return append(b, '}')
+}
+
+// appendKey appends the decoded key k as json.Marshal writes it: quoted,
+// with '"', '\\', control characters, <, >, & and U+2028, U+2029 escaped.
+func appendKey(b, k []byte) []byte {
+	if bytes.ContainsFunc(k, func(r rune) bool {
+		return r < 0x20 || r == '"' || r == '\\' || r == '<' || r == '>' || r == '&' || r == 0x2028 || r == 0x2029
+	}) {
+		kj, _ := json.Marshal(string(k))
+		return append(b, kj...)
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
+}
+
+// alertRaw is an event's Raw: {"group":<group>,"alert":<alert>}.
+func alertRaw(group, alert []byte) json.RawMessage {
+	const pre, mid = `{"group":`, `,"alert":`
+	b := make([]byte, 0, len(pre)+len(group)+len(mid)+len(alert)+1)
+	b = append(b, pre...)
+	b = append(b, group...)
+	b = append(b, mid...)
+	b = append(b, alert...)
+	return append(b, '}')
 }
 
 func first(s ...string) string {

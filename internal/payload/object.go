@@ -3,6 +3,7 @@ package payload
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 )
@@ -150,6 +151,22 @@ func (o Object) Keys() []string {
 		out = append(out, o.Doc.str(k))
 	}
 	return out
+}
+
+// Members yields each key of o, decoded, with its raw value (null
+// included), in body order. The key aliases the body when it holds no
+// escape: compare or copy it, never keep it.
+func (o Object) Members() iter.Seq2[[]byte, json.RawMessage] {
+	return func(yield func([]byte, json.RawMessage) bool) {
+		if o.Doc == nil {
+			return
+		}
+		for k := o.Doc.first(o.n); k != 0; k = o.Doc.tape[k].next {
+			if !yield(o.Doc.decoded(k), o.Doc.raw(k+1)) {
+				return
+			}
+		}
+	}
 }
 
 // text returns the node of key's string value, or ok false when key is
