@@ -3,6 +3,12 @@
 // duplicate-key rejection, and decoders that name the offending field and
 // what was found there ("alert.tags: want array of strings, got 42").
 //
+// Parse validates a body and records where each value lies (a tape of
+// spans) in one pass; nothing is decoded until a parser asks for a field,
+// and only that field is. A body the pass refuses is handed to the
+// slower checks (Check, encoding/json) only to say what is wrong, so the
+// messages are theirs.
+//
 // It is internal: the parsers in packages opsgenie, dynatrace, alertmanager
 // and source are its only users.
 package payload
@@ -150,8 +156,8 @@ var tapes sync.Pool // of *[]node
 const maxPooled = 1 << 15
 
 // Release hands the Doc's index back for the next Parse. Call it once done
-// with the Doc and all of its Objects, as the parsers do with defer; an
-// Object used after it reads as empty. The strings the accessors returned
+// with the Doc and all of its Objects, as the parsers do with defer: the
+// Objects must not be used after it. The strings the accessors returned
 // stay valid, and Raw and Bytes alias the body, not the index.
 func (d *Doc) Release() {
 	if d.box != nil && cap(d.tape) <= maxPooled {
