@@ -4,6 +4,7 @@
 package payloadtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -88,6 +89,26 @@ func Same(t testing.TB, got any, gotErr error, want any, wantErr error) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("result differs from the oracle's (-oracle +new):\n%s", diff)
 	}
+}
+
+// NoAlias parses a copy of body, overwrites that copy, and checks that the
+// result still equals the parse of an untouched copy: nothing parse returns
+// may share memory with the body (strings are copies, not views), except
+// what clear removes from both results before they are compared (an
+// Event's Raw is the body by contract).
+func NoAlias[T any](t testing.TB, body []byte, parse func([]byte) (T, error), clear func(T)) {
+	t.Helper()
+	want, wantErr := parse(bytes.Clone(body))
+	buf := bytes.Clone(body)
+	got, gotErr := parse(buf)
+	for i := range buf {
+		buf[i] = '#'
+	}
+	if wantErr == nil && gotErr == nil {
+		clear(want)
+		clear(got)
+	}
+	Same(t, got, gotErr, want, wantErr)
 }
 
 // Bench measures parse on body against a baseline in the same loop:
