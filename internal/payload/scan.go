@@ -36,7 +36,7 @@ type scanner struct {
 // It appends to tape[:0] and returns it, grown as needed, also on failure.
 func scan(body []byte, tape []node) ([]node, bool) {
 	if tape == nil {
-		tape = make([]node, 0, 8+len(body)/16)
+		tape = make([]node, 0, 8+len(body)/32)
 	}
 	s := scanner{b: body, tape: tape[:0]}
 	i := skipSpace(body, 0)
