@@ -16,7 +16,7 @@ import (
 // first returns the first key (object) or element (array) node of
 // container c, or 0 when it is empty.
 func (d *Doc) first(c int32) int32 {
-	if f := c + 1; int(f) < len(d.tape) && d.tape[f].parent == c {
+	if f := c + 1; int(f) < len(d.tape) && d.tape[f].start < d.tape[c].end {
 		return f
 	}
 	return 0
@@ -52,10 +52,22 @@ func (d *Doc) str(n int32) string {
 	return string(d.inner(n))
 }
 
+// parent returns the object or array that holds node n, or -1 for the
+// body: the last container before n whose bytes hold n's. Only messages
+// need it, so the tape does not store it.
+func (d *Doc) parent(n int32) int32 {
+	for p := n - 1; p >= 0; p-- {
+		if c := d.tape[p]; (c.kind == '{' || c.kind == '[') && c.end >= d.tape[n].end {
+			return p
+		}
+	}
+	return -1
+}
+
 // path returns node n's location for messages: "" for the body,
 // "alert.details", "alerts[1]".
 func (d *Doc) path(n int32) string {
-	p := d.tape[n].parent
+	p := d.parent(n)
 	if p < 0 {
 		return ""
 	}

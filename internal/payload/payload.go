@@ -197,7 +197,15 @@ func Parse(body []byte) (Object, error) {
 			box = new([]node)
 		}
 		d := &Doc{body: body, box: box}
-		tape, ok := scan(body, *box)
+		tape := *box
+		if len(body) > 64<<10 {
+			// Size a large body's tape once: growing it by appending
+			// would copy it over and over.
+			if n := maxNodes(body); cap(tape) < n {
+				tape = make([]node, 0, n)
+			}
+		}
+		tape, ok := scan(body, tape)
 		d.tape = tape
 		if ok {
 			if k := d.duplicate(0); k != 0 {

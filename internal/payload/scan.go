@@ -15,8 +15,7 @@ import (
 // object's next key and an element to the array's next element.
 type node struct {
 	start, end int32 // the value's bytes; a string's include its quotes
-	next       int32 // the next key or element of the parent; 0 for none
-	parent     int32 // the enclosing object or array; -1 for the body
+	next       int32 // the next key or element of the enclosing container; 0 for none
 	kind       byte  // '{', '[', '"', 'n' (null), 'l' (true, false), '0' (number)
 	esc        bool  // a string with a backslash escape
 }
@@ -43,8 +42,20 @@ func scan(body []byte, tape []node) ([]node, bool) {
 	if i == len(body) || body[i] != '{' {
 		return s.tape, false
 	}
-	i = s.object(i, -1, 1)
+	i = s.object(i, 1)
 	return s.tape, i >= 0 && skipSpace(body, i) == len(body)
+}
+
+// maxNodes bounds the nodes of body's tape: every node but the body's
+// object follows one of '{', '[', ',' or ':' (a key follows '{' or ',',
+// a key's value ':', an element '[' or ','), counted here also where they
+// are inside strings.
+func maxNodes(body []byte) int {
+	n := 1
+	for _, c := range []byte("{[,:") {
+		n += bytes.Count(body, []byte{c})
+	}
+	return n
 }
 
 func skipSpace(b []byte, i int) int {
@@ -61,17 +72,17 @@ func (s *scanner) add(n node) int32 {
 
 // value scans the value at b[i] (not space) and returns the index after
 // it, or -1.
-func (s *scanner) value(i int, parent int32, depth int) int {
+func (s *scanner) value(i int, depth int) int {
 	b := s.b
 	switch c := b[i]; c {
 	case '{':
-		return s.object(i, parent, depth+1)
+		return s.object(i, depth+1)
 	case '[':
-		return s.array(i, parent, depth+1)
+		return s.array(i, depth+1)
 	case '"':
 		end, esc := scanString(b, i)
 		if end >= 0 {
-			s.add(node{start: int32(i), end: int32(end), parent: parent, kind: '"', esc: esc})
+			s.add(node{start: int32(i), end: int32(end), kind: '"', esc: esc})
 		}
 		return end
 	case 't', 'f', 'n':
@@ -86,19 +97,19 @@ func (s *scanner) value(i int, parent int32, depth int) int {
 		if end > len(b) || string(b[i:end]) != word {
 			return -1
 		}
-		s.add(node{start: int32(i), end: int32(end), parent: parent, kind: kind})
+		s.add(node{start: int32(i), end: int32(end), kind: kind})
 		return end
 	}
 	end := scanNumber(b, i)
 	if end >= 0 {
-		s.add(node{start: int32(i), end: int32(end), parent: parent, kind: '0'})
+		s.add(node{start: int32(i), end: int32(end), kind: '0'})
 	}
 	return end
 }
 
 // object scans the object at b[i] == '{'.
-func (s *scanner) object(i int, parent int32, depth int) int {
-	me, i, done := s.open(i, parent, depth, '{', '}')
+func (s *scanner) object(i int, depth int) int {
+	me, i, done := s.open(i, depth, '{', '}')
 	if done {
 		return i
 	}
@@ -112,7 +123,7 @@ func (s *scanner) object(i int, parent int32, depth int) int {
 		if end < 0 {
 			return -1
 		}
-		k := s.add(node{start: int32(i), end: int32(end), parent: me, kind: '"', esc: esc})
+		k := s.add(node{start: int32(i), end: int32(end), kind: '"', esc: esc})
 		if prev != 0 {
 			s.tape[prev].next = k
 		}
@@ -124,7 +135,7 @@ func (s *scanner) object(i int, parent int32, depth int) int {
 		if i = skipSpace(b, i+1); i >= len(b) {
 			return -1
 		}
-		if i = s.value(i, me, depth); i < 0 {
+		if i = s.value(i, depth); i < 0 {
 			return -1
 		}
 		if i, done = s.sep(i, me, '}'); done {
@@ -134,8 +145,8 @@ func (s *scanner) object(i int, parent int32, depth int) int {
 }
 
 // array scans the array at b[i] == '['.
-func (s *scanner) array(i int, parent int32, depth int) int {
-	me, i, done := s.open(i, parent, depth, '[', ']')
+func (s *scanner) array(i int, depth int) int {
+	me, i, done := s.open(i, depth, '[', ']')
 	if done {
 		return i
 	}
@@ -146,7 +157,7 @@ func (s *scanner) array(i int, parent int32, depth int) int {
 			return -1
 		}
 		e := int32(len(s.tape))
-		if i = s.value(i, me, depth); i < 0 {
+		if i = s.value(i, depth); i < 0 {
 			return -1
 		}
 		if prev != 0 {
@@ -162,11 +173,11 @@ func (s *scanner) array(i int, parent int32, depth int) int {
 // open records the container of kind at b[i] and moves past its bracket;
 // past the whole of an empty one (or on too deep a nesting, -1), it
 // returns done.
-func (s *scanner) open(i int, parent int32, depth int, kind, close byte) (me int32, next int, done bool) {
+func (s *scanner) open(i int, depth int, kind, close byte) (me int32, next int, done bool) {
 	if depth > MaxDepth {
 		return 0, -1, true
 	}
-	me = s.add(node{start: int32(i), parent: parent, kind: kind})
+	me = s.add(node{start: int32(i), kind: kind})
 	i = skipSpace(s.b, i+1)
 	if i < len(s.b) && s.b[i] == close {
 		s.tape[me].end = int32(i + 1)

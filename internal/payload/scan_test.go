@@ -63,11 +63,14 @@ func FuzzScan(f *testing.F) {
 		if !ok {
 			return
 		}
+		if len(tape) > maxNodes(b) {
+			t.Fatalf("%d nodes, more than maxNodes %d", len(tape), maxNodes(b))
+		}
 		d := &Doc{body: b, tape: tape}
 		for i, nd := range tape {
 			n := int32(i)
-			if nd.parent >= 0 && (nd.start < tape[nd.parent].start || nd.end > tape[nd.parent].end) {
-				t.Fatalf("node %d %s lies outside its parent", n, d.raw(n))
+			if n > 0 && !childOf(d, n, d.parent(n)) {
+				t.Fatalf("node %d %s is not a key, value or element of its parent %d", n, d.raw(n), d.parent(n))
 			}
 			switch nd.kind {
 			case '{':
@@ -101,6 +104,20 @@ func FuzzScan(f *testing.F) {
 			}
 		}
 	})
+}
+
+// childOf reports whether node n is a key, a key's value or an element of
+// container p.
+func childOf(d *Doc, n, p int32) bool {
+	if p < 0 {
+		return false
+	}
+	for k := d.first(p); k != 0; k = d.tape[k].next {
+		if k == n || d.tape[p].kind == '{' && k+1 == n {
+			return true
+		}
+	}
+	return false
 }
 
 // checkObject compares object node n with what encoding/json decodes
@@ -162,5 +179,21 @@ func TestDuplicateLarge(t *testing.T) {
 			t.Errorf("%s: duplicate %q, want %q", tc.body, got, tc.want)
 		}
 		checkObject(t, d, 0)
+	}
+}
+
+// maxNodes is an upper bound of the tape's length (and so the size a large
+// body's tape is given at once).
+func TestMaxNodes(t *testing.T) {
+	for _, body := range []string{
+		`{}`, `{"a":[]}`, `{"a":[1,2,[3,{}]],"b":{"c":null}}`, `{"a:b,c":"[{"}`, ` { "x" : [ 0 , 0 ] } `,
+	} {
+		tape, ok := scan([]byte(body), nil)
+		if !ok {
+			t.Fatalf("scan refused %s", body)
+		}
+		if n := maxNodes([]byte(body)); len(tape) > n {
+			t.Errorf("%s: %d nodes, bound %d", body, len(tape), n)
+		}
 	}
 }
