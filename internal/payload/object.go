@@ -295,42 +295,31 @@ func (o Object) StrMap(key string) map[string]string {
 		return nil
 	}
 	d := o.Doc
-	n, size := 0, 0
 	for k := d.first(sub.n); k != 0; k = d.tape[k].next {
 		if d.tape[k+1].kind != '"' {
 			d.Fail(d.path(k+1), "want string, got %s", Describe(d.raw(k+1)))
 			return nil
 		}
-		n, size = n+1, size+len(d.inner(k))+len(d.inner(k+1))
 	}
-	var b strings.Builder
-	b.Grow(size)
-	for k := d.first(sub.n); k != 0; k = d.tape[k].next {
-		d.writeStr(&b, k)
-		d.writeStr(&b, k+1)
+	if m := sub.StrFields(nil); m != nil {
+		return m
 	}
-	all := b.String()
-	out := make(map[string]string, n)
-	for k := d.first(sub.n); k != 0; k = d.tape[k].next {
-		var key, val string
-		key, all = d.cut(all, k)
-		val, all = d.cut(all, k+1)
-		out[key] = val
-	}
-	return out
+	return map[string]string{}
 }
 
 // StrFields decodes into a map the members of o whose value is a string
-// and for which keep, given the decoded key and value, is true; nil when
-// there are none. keep is called more than once per member and must not
-// keep its arguments. Unlike StrMap, other values are skipped, not
-// refused.
+// and for which keep, given the decoded key and value, is true (a nil keep
+// keeps them all); nil when there are none. keep is called more than once
+// per member and must not keep its arguments. Unlike StrMap, other values
+// are skipped, not refused.
 func (o Object) StrFields(keep func(key, val []byte) bool) map[string]string {
 	d := o.Doc
 	if d == nil {
 		return nil
 	}
-	kept := func(k int32) bool { return d.tape[k+1].kind == '"' && keep(d.decoded(k), d.decoded(k+1)) }
+	kept := func(k int32) bool {
+		return d.tape[k+1].kind == '"' && (keep == nil || keep(d.decoded(k), d.decoded(k+1)))
+	}
 	n, size := 0, 0
 	for k := d.first(o.n); k != 0; k = d.tape[k].next {
 		if kept(k) {
@@ -361,9 +350,9 @@ func (o Object) StrFields(keep func(key, val []byte) bool) map[string]string {
 	return out
 }
 
-// Strs, StrMap and StrFields decode all the strings of an array or object into one
-// new string and hand them out as substrings of it: one allocation for
-// strings that live and die together in an Event anyway.
+// Strs, StrMap and StrFields decode all the strings of an array or object
+// into one new string and hand them out as substrings of it: one
+// allocation for strings that live and die together in an Event anyway.
 
 // writeStr writes string node n decoded to b.
 func (d *Doc) writeStr(b *strings.Builder, n int32) {

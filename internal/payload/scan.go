@@ -367,15 +367,13 @@ func unescape(s []byte) string {
 // ones use a hash table.
 const dupSmall = 12
 
+// seed hashes keys for duplicate.
 var seed = maphash.MakeSeed()
 
 // duplicate returns the first key of object o (node index) equal to an
 // earlier key, or 0. Keys compare as decoded, so "a" and "\u0061" clash.
 func (d *Doc) duplicate(o int32) int32 {
-	n := 0
-	for k := d.first(o); k != 0; k = d.tape[k].next {
-		n++
-	}
+	n := d.count(o)
 	if n <= dupSmall {
 		for k := d.first(o); k != 0; k = d.tape[k].next {
 			for e := d.first(o); e != k; e = d.tape[e].next {
