@@ -34,12 +34,25 @@ type Accepted struct {
 func (s *Server) intake(src alexis.Source) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
+		// Counted until the events are stored (the store's log writer
+		// waits for requests in flight, sqlite.WithInFlight).
+		s.intakeActive.Add(1)
+		active := true
+		settled := func() {
+			if active {
+				active = false
+				s.intakeActive.Add(-1)
+			}
+		}
+		defer settled()
 		evs, err := s.readEvents(c, src)
 		if err != nil {
+			settled()
 			s.metrics.events.WithLabelValues(string(src), alexis.ErrorCode(err)).Inc()
 			return err
 		}
 		rcs, err := s.store.Enqueue(c.Request().Context(), evs)
+		settled()
 		if err != nil {
 			s.metrics.events.WithLabelValues(string(src), alexis.EINTERNAL).Inc()
 			return err

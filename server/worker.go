@@ -90,8 +90,10 @@ claim:
 			s.running.Add(1)
 			go func() {
 				defer s.running.Done()
-				defer func() { <-sem }()
-				s.handle(hctx, q)
+				var once sync.Once
+				release := func() { once.Do(func() { <-sem }) }
+				defer release()
+				s.handle(hctx, q, release)
 			}()
 		}
 	}
@@ -154,8 +156,11 @@ func (h *handling) unjournaled(runs []alexis.TaskRun) []alexis.TaskRun {
 	return out
 }
 
-// handle runs one claimed event through the engine and records the outcome.
-func (s *Server) handle(ctx context.Context, q *alexis.QueuedEvent) {
+// handle runs one claimed event through the engine and records the
+// outcome. It calls release, which frees the event's worker slot, once the
+// event was handled and only its outcome is left to record: the next claim
+// then shares a group commit with that write instead of waiting for it.
+func (s *Server) handle(ctx context.Context, q *alexis.QueuedEvent, release func()) {
 	log := s.log.With("event", q.Event.Key(), "event_id", q.ID)
 	if q.Attempts > 1 {
 		log.Warn("handling event again after an interrupted run", "attempt", q.Attempts)
@@ -196,6 +201,7 @@ func (s *Server) handle(ctx context.Context, q *alexis.QueuedEvent) {
 	if herr != nil {
 		msg = herr.Error()
 	}
+	release()
 	if err := s.store.Finish(context.Background(), q.ID, h.unjournaled(rep.Runs), msg); err != nil {
 		log.Error("recording the outcome failed; the event resumes at the next start", "err", err)
 		return

@@ -12,10 +12,13 @@ import (
 // rolled back alone.
 type op struct {
 	fn   func(w *wtx, o *op) error
-	n    int         // events it writes, for the batch bound
-	wake bool        // set by fn when it queued an event
-	hand []handEntry // events fn queued, for Claim once committed
-	done chan error
+	n    int  // events it writes, for the batch bound
+	wake bool // set by fn when it queued an event
+	// onCommit, set by fn, runs in the committer once the transaction
+	// holding the op committed; onFail (set by the sender) once it failed.
+	onCommit func()
+	onFail   func(error)
+	done     chan error
 }
 
 // write runs fn in the next group commit and returns once that
@@ -147,8 +150,11 @@ func (db *DB) commit(batch []*op) {
 			e = errs[i]
 		}
 		wake = wake || (o.wake && e == nil)
-		if e == nil {
-			db.handOff(o.hand)
+		switch {
+		case e == nil && o.onCommit != nil:
+			o.onCommit()
+		case e != nil && o.onFail != nil:
+			o.onFail(e)
 		}
 		o.done <- e
 	}
@@ -169,7 +175,7 @@ func (db *DB) commitTx(batch []*op) ([]error, error) {
 	defer tx.Rollback()
 	w := &wtx{ctx: ctx, tx: tx, db: db}
 	for i, o := range batch {
-		o.wake, o.hand = false, o.hand[:0]
+		o.wake, o.onCommit = false, nil
 		if err := o.fn(w, o); err != nil {
 			errs := make([]error, len(batch))
 			errs[i] = err
@@ -218,7 +224,7 @@ func (w *wtx) query(q string, args ...any) (*sql.Rows, error) {
 // prepare prepares the writer's statements, before the committer starts.
 func (db *DB) prepare() error {
 	db.stmts = map[string]*sql.Stmt{}
-	qs := []string{insertEvent, selectEventByKey, insertExecution, beginTask, selectTask,
+	qs := []string{insertPending, insertExecution, beginTask, selectTask,
 		updateTask, finishEvent, requeueEvent, recoverEvents, heartbeat}
 	for n := 1; n <= MaxClaim; n++ {
 		qs = append(qs, claimQuery(n))

@@ -18,13 +18,18 @@ import (
 )
 
 // DB is the Alexis store: the durable event queue, the task journal and the
-// execution history, in one SQLite file. It is safe for concurrent use.
+// execution history, in one SQLite file, with an intake log in front of
+// it. It is safe for concurrent use.
 //
-// Every write (intake, claims, results, the journal) goes through one
-// goroutine that batches concurrent writes into one transaction (group
-// commit) on one connection with synchronous=FULL: each write is durable,
-// across a power loss too, when its method returns. Queries use a pool of
-// read-only connections, which WAL mode lets run beside the writer.
+// Accepted events are first appended to the intake log (a directory of
+// segment files beside the database) by one goroutine that shares one
+// write and one fdatasync among every waiting Enqueue (intakelog.go); they
+// reach SQLite when a worker claims them. Every write of SQLite (claims,
+// results, the journal) goes through another goroutine that batches
+// concurrent writes into one transaction (group commit) on one connection
+// with synchronous=FULL. Either way, each write is durable, across a power
+// loss too, when its method returns. Queries use a pool of read-only
+// connections, which WAL mode lets run beside the writer.
 type DB struct {
 	path   string
 	writer *sql.DB
@@ -42,10 +47,32 @@ type DB struct {
 	commits  atomic.Int64
 	ops      atomic.Int64
 	busy     atomic.Int64 // nanoseconds spent in commitTx
-	mu       sync.RWMutex // guards closed against sends on in
-	handMu   sync.Mutex
-	hand     map[int64]*alexis.Event // newly queued events, for Claim (handoff.go)
+	mu       sync.RWMutex // guards closed against sends on in and intakeIn
 	closed   bool
+	crashed  bool // Close as a crash would: nothing moved from the log (tests)
+
+	// The intake log (intake.go, intakelog.go). The log writer goroutine
+	// owns logDir, seg, nextSeg, nextID and logBuf.
+	logDir     string
+	seg        *segment
+	nextSeg    uint64
+	nextID     int64
+	logBuf     []byte
+	logWrites  atomic.Int64
+	intakeIn   chan *intakeReq
+	intakeStop chan struct{}
+	intakeDone chan struct{}
+	sqlQueued  atomic.Bool // the database may hold queued events
+	inFlight   func() int  // WithInFlight
+	failAppend error       // tests: the next log writes fail with it
+	maxHandOff int         // MaxHandOff; tests lower it
+
+	pendMu   sync.Mutex
+	pendKeys map[string]*pending // every event in the log and not in SQLite
+	pendByID map[int64]*pending
+	pendQ    []*pending // those waiting for a worker, in order
+	pendLive int        // of pendKeys, those not ignored
+	moved    []string   // keys now in SQLite, for the log writer to forget
 }
 
 // Option configures a DB.
@@ -57,11 +84,12 @@ func WithLogger(l *slog.Logger) Option { return func(db *DB) { db.log = l } }
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) Option { return func(db *DB) { db.now = now } }
 
-// WithBatch sets how the group committer batches intake writes: it commits
-// at most max events per transaction, and after taking what is already
-// waiting it waits up to window for more, but only while the previous
-// commit held more than one request (under load); a lone request is
-// committed at once. 0 never waits. Defaults: window 2ms, max 256.
+// WithBatch sets how the intake log writer and the group committer batch
+// writes: at most max events per write, and after taking what is already
+// waiting they wait up to window for more, but only while the previous
+// batch held more than one request (under load) and the batch is small; a
+// lone request is written at once. 0 never waits. Defaults: window 2ms,
+// max 256.
 func WithBatch(window time.Duration, max int) Option {
 	return func(db *DB) {
 		db.window = window
@@ -71,12 +99,19 @@ func WithBatch(window time.Duration, max int) Option {
 	}
 }
 
+// WithInFlight tells the store how many calls are on their way to Enqueue
+// (a server's intake requests being read and parsed, counted until Enqueue
+// returns). The log writer then waits for more events only while some of
+// those are not yet in its batch, instead of guessing.
+func WithInFlight(f func() int) Option { return func(db *DB) { db.inFlight = f } }
+
 // Open opens (creating if needed) the store at path and starts its group
 // committer. Close it when done.
 func Open(path string, opts ...Option) (*DB, error) {
 	db := &DB{path: path, log: slog.Default(), now: time.Now, maxBatch: 256, window: 2 * time.Millisecond,
-		in: make(chan *op, 1024), hand: map[int64]*alexis.Event{}, wake: make(chan struct{}, 1),
-		stop: make(chan struct{}), done: make(chan struct{})}
+		in: make(chan *op, 1024), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		intakeIn: make(chan *intakeReq, 1024), intakeStop: make(chan struct{}), intakeDone: make(chan struct{}),
+		pendKeys: map[string]*pending{}, pendByID: map[int64]*pending{}, logDir: logDir(path), maxHandOff: MaxHandOff}
 	for _, o := range opts {
 		o(db)
 	}
@@ -98,11 +133,17 @@ func Open(path string, opts ...Option) (*DB, error) {
 		db.writer.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	if err := db.replay(); err != nil {
+		db.writer.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", db.logDir, err)
+	}
 	if db.read, err = openPool(path, "FULL", 4, true); err != nil {
 		db.writer.Close()
 		return nil, err
 	}
+	db.sqlQueued.Store(true)
 	go db.commitLoop()
+	go db.intakeLoop()
 	return db, nil
 }
 
@@ -189,20 +230,59 @@ func (db *DB) Stats() (commits, writes int64, busy time.Duration) {
 	return db.commits.Load(), db.ops.Load(), time.Duration(db.busy.Load())
 }
 
+// LogWrites returns how many writes (each with its fdatasync) the intake
+// log writer made: accepted events / LogWrites is its mean batch size.
+func (db *DB) LogWrites() int64 { return db.logWrites.Load() }
+
 // Path returns the file the store was opened from.
 func (db *DB) Path() string { return db.path }
 
-// Close stops the group committer (after committing what it holds) and
-// closes the database.
+// Close stops the log writer and the group committer after they stored
+// what they hold, moves the events still waiting in the intake log into
+// the database (as queued: the next start resumes them) and closes it.
 func (db *DB) Close() error {
 	db.mu.Lock()
-	if !db.closed {
-		db.closed = true
+	first := !db.closed
+	db.closed = true
+	db.mu.Unlock()
+	if first {
+		close(db.intakeStop)
+		<-db.intakeDone
+		if db.seg != nil {
+			db.seal(db.seg)
+			db.seg = nil
+		}
+		if !db.crashed {
+			db.flushPending()
+		}
 		close(db.stop)
 	}
-	db.mu.Unlock()
 	<-db.done
 	return errors.Join(db.read.Close(), db.writer.Close())
+}
+
+// flushPending moves every event waiting in the intake log into the
+// database, as queued, and waits for the commit. Events being claimed or
+// moved are already on their way.
+func (db *DB) flushPending() {
+	db.pendMu.Lock()
+	ps := db.popPending(len(db.pendQ), pSpilling)
+	db.pendMu.Unlock()
+	if len(ps) == 0 {
+		return
+	}
+	o := &op{n: len(ps), done: make(chan error, 1)}
+	o.fn = func(w *wtx, o *op) error {
+		if err := w.insertRows(ps, alexis.EventQueued, 0); err != nil {
+			return err
+		}
+		o.onCommit = func() { db.movedToSQLite(ps) }
+		return nil
+	}
+	db.in <- o
+	if err := <-o.done; err != nil {
+		db.log.Error("moving the events waiting in the intake log to the database failed; they stay in the log and are replayed at the next start", "events", len(ps), "err", err)
+	}
 }
 
 // Wake returns a channel that receives a value after new events were

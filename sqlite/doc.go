@@ -12,21 +12,36 @@
 //
 // # Durability
 //
-// Every write (Enqueue, Claim, Finish, BeginTask, EndTask, Requeue) goes
-// through one goroutine that batches the writes waiting at the same time
-// into one transaction (group commit), on one connection with
-// synchronous=FULL: in WAL mode SQLite fsyncs the WAL at every commit, so
-// each write has survived a crash of the process and a power loss when
-// its method returns, and an acknowledged alert is never lost. Under load
-// the committer waits up to 2 ms for more writes (WithBatch); a lone write
-// commits at once. One writer also means no writer ever waits in SQLite's
-// busy handler. Queries run on read-only connections beside it.
+// Enqueue appends the events to the intake log, a directory of segment
+// files beside the database (alexis.db-intake/), through one goroutine
+// that shares one write and one fdatasync among every Enqueue waiting at
+// the same time (group commit): each event has survived a crash of the
+// process and a power loss when Enqueue returns, and an acknowledged alert
+// is never lost. Duplicates are answered there too: the log writer knows
+// the keys of the events in the log and looks the others up in the
+// database, once per batch. Under load it waits up to 2 ms for more calls
+// (WithBatch), and only while more are on their way when the server says
+// how many are (WithInFlight); a lone call is written at once.
 //
-// An event is stored as its JSON (without the body) and its raw body. The
-// events Enqueue newly queued are also kept in memory, up to MaxHandOff,
-// once their transaction committed: Claim hands those to the worker as
-// they are instead of decoding the stored copy. After a restart, or for an
-// event requeued or beyond that bound, Claim decodes the stored copy.
+// Every write of the database (Claim, Finish, BeginTask, EndTask, Requeue)
+// goes through a second goroutine that batches the writes waiting at the
+// same time into one transaction, on one connection with
+// synchronous=FULL: in WAL mode SQLite fsyncs the WAL at every commit, so
+// these writes too are durable when their method returns. One writer also
+// means no writer ever waits in SQLite's busy handler. Queries run on
+// read-only connections beside it.
+//
+// An event reaches the database when a worker claims it: Claim inserts
+// its row as running, in one write, and hands the worker the event as
+// Enqueue got it (kept in memory, no decoding). Ignored events are
+// inserted as ignored right after they are logged; past MaxHandOff events
+// waiting in memory, the oldest half are inserted as queued; Close inserts
+// every event still waiting, as queued. A segment is deleted once all its
+// events are in the database. Open replays what the log still holds after
+// a crash into the database (skipping keys already stored) before
+// anything else. In the database an event is its JSON (without the body)
+// and its raw body; Claim decodes those for an event requeued, resumed or
+// moved there.
 //
 // # Exactly once, at most once
 //

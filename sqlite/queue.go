@@ -11,15 +11,59 @@ import (
 	"github.com/alexis-project/alexis"
 )
 
-// Claim takes up to n (at most MaxClaim) of the oldest queued events, in order, and marks
-// them running. It returns none and no error when nothing is queued.
+// Claim takes up to n (at most MaxClaim) of the oldest queued events and
+// marks them running. It returns none and no error when nothing is queued.
+//
+// Events queued in the database (requeued, resumed after a restart, or
+// moved there from memory) come first, in order; then the events waiting
+// in the intake log, in order, handed over from memory: their running row
+// is inserted in SQLite now, in one write.
 func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
+	n = min(max(n, 1), MaxClaim)
+	if db.sqlQueued.Load() {
+		qs, err := db.claimStored(ctx, n)
+		if err != nil || len(qs) > 0 {
+			return qs, err
+		}
+	}
+	return db.claimPending(ctx, n)
+}
+
+// claimPending claims up to n events waiting in the intake log.
+func (db *DB) claimPending(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
+	db.pendMu.Lock()
+	ps := db.popPending(n, pClaiming)
+	db.pendMu.Unlock()
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	out := make([]*alexis.QueuedEvent, len(ps))
+	for i, p := range ps {
+		out[i] = &alexis.QueuedEvent{ID: p.id, Event: p.ev, Attempts: 1}
+	}
+	now := db.now().UnixNano()
+	err := db.write(ctx, len(ps), func(w *wtx, o *op) error {
+		if err := w.insertRows(ps, alexis.EventRunning, now); err != nil {
+			return err
+		}
+		o.onCommit = func() { db.movedToSQLite(ps) }
+		return nil
+	})
+	if err != nil {
+		db.unpop(ps)
+		return nil, err
+	}
+	return out, nil
+}
+
+// claimStored claims up to n events queued in the database.
+func (db *DB) claimStored(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 	type claimed struct {
 		q        alexis.QueuedEvent
 		ev, body []byte
 	}
 	var got []claimed
-	err := db.write(ctx, 1, func(w *wtx, _ *op) error {
+	err := db.write(ctx, 1, func(w *wtx, o *op) error {
 		got = got[:0]
 		rows, err := w.query(claimQuery(n), db.now().UnixNano())
 		if err != nil {
@@ -36,6 +80,11 @@ func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 		if err := rows.Err(); err != nil {
 			return internal("claim events", err)
 		}
+		if len(got) < n {
+			// None left; a later move or requeue sets it again (its
+			// onCommit runs after this one).
+			o.onCommit = func() { db.sqlQueued.Store(false) }
+		}
 		return nil
 	})
 	if err != nil {
@@ -44,12 +93,6 @@ func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 	sort.Slice(got, func(i, j int) bool { return got[i].q.ID < got[j].q.ID })
 	out := make([]*alexis.QueuedEvent, 0, len(got))
 	for _, c := range got {
-		if ev := db.takeHandOff(c.q.ID); ev != nil {
-			q := c.q
-			q.Event = ev
-			out = append(out, &q)
-			continue
-		}
 		var ev alexis.Event
 		if err := json.Unmarshal(c.ev, &ev); err != nil {
 			db.log.Error("stored event cannot be decoded; marked done", "event_id", c.q.ID, "err", err)
@@ -106,6 +149,7 @@ func (db *DB) exec(ctx context.Context, what, query string, args ...any) (int64,
 func (db *DB) Recover(ctx context.Context) (int, error) {
 	n, err := db.exec(ctx, "recover events", recoverEvents)
 	if n > 0 {
+		db.sqlQueued.Store(true)
 		db.signal()
 	}
 	return int(n), err
@@ -115,7 +159,10 @@ func (db *DB) Recover(ctx context.Context) (int, error) {
 // stopped before it finished. Tasks that ran are in the journal and will
 // not run again (see BeginTask).
 func (db *DB) Requeue(ctx context.Context, id int64) error {
-	_, err := db.exec(ctx, "requeue event", requeueEvent, id)
+	n, err := db.exec(ctx, "requeue event", requeueEvent, id)
+	if n > 0 {
+		db.sqlQueued.Store(true)
+	}
 	return err
 }
 
@@ -138,19 +185,34 @@ func (db *DB) Finish(ctx context.Context, id int64, runs []alexis.TaskRun, errMs
 	})
 }
 
-// QueueDepth returns how many events are queued or running.
+// QueueDepth returns how many events are queued or running, in the
+// database and in the intake log. (An event counts twice for the instant
+// between the commit of its running row and its leaving the log.)
 func (db *DB) QueueDepth(ctx context.Context) (int, error) {
 	var n int
 	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE status IN ('queued', 'running')`).Scan(&n)
 	if err != nil {
 		return 0, internal("queue depth", err)
 	}
+	db.pendMu.Lock()
+	n += db.pendLive
+	db.pendMu.Unlock()
 	return n, nil
 }
 
 // EventStatus returns the state of one stored event and how often it was
 // claimed.
 func (db *DB) EventStatus(ctx context.Context, id int64) (status string, attempts int, err error) {
+	db.pendMu.Lock()
+	if p := db.pendByID[id]; p != nil {
+		status, attempts = p.status(), 0
+		if p.state == pClaiming {
+			attempts = 1
+		}
+		db.pendMu.Unlock()
+		return status, attempts, nil
+	}
+	db.pendMu.Unlock()
 	err = db.read.QueryRowContext(ctx, `SELECT status, attempts FROM events WHERE id = ?`, id).Scan(&status, &attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", 0, alexis.Errorf(alexis.ENOTFOUND, "event %d not found", id)

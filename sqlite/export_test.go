@@ -1,0 +1,28 @@
+package sqlite
+
+// Crash closes the store as a crash would leave it: the events waiting in
+// the intake log are not moved into the database (what the committer
+// already holds is still committed, as it could have been before a
+// crash).
+func (db *DB) Crash() error {
+	db.crashed = true
+	return db.Close()
+}
+
+// LogDir returns the directory of the intake log.
+func (db *DB) LogDir() string { return db.logDir }
+
+// Pending returns how many events are in the intake log and not in the
+// database.
+func (db *DB) Pending() int {
+	db.pendMu.Lock()
+	defer db.pendMu.Unlock()
+	return len(db.pendByID)
+}
+
+// FailLogWrites makes the intake log's writes fail with err (nil: work
+// again). Call it only while no Enqueue runs.
+func (db *DB) FailLogWrites(err error) { db.failAppend = err }
+
+// WithMaxHandOff lowers MaxHandOff, for tests of a backlog.
+func WithMaxHandOff(n int) Option { return func(db *DB) { db.maxHandOff = n } }

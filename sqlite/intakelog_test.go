@@ -1,0 +1,392 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/sqlite"
+	"github.com/google/go-cmp/cmp"
+)
+
+// segments lists the files of the intake log.
+func segments(t *testing.T, db *sqlite.DB) []string {
+	t.Helper()
+	ents, err := os.ReadDir(db.LogDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// rows returns id, key and status of every stored event, read with a
+// connection of its own.
+func rows(t *testing.T, path string) []string {
+	t.Helper()
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	rs, err := raw.Query(`SELECT id, key, status FROM events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var out []string
+	for rs.Next() {
+		var id int64
+		var key, status string
+		if err := rs.Scan(&id, &key, &status); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%d %s %s", id, key, status))
+	}
+	return out
+}
+
+// An accepted event lives in the intake log until a worker claims it; a
+// crash before that loses nothing: the next Open replays the log into the
+// database, and a repeated delivery is still a duplicate.
+func TestIntakeLogCrashReplay(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "alexis.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ign := richEvent("c")
+	ign.Ignore = "test notification"
+	if _, err := db.Enqueue(ctx, []*alexis.Event{richEvent("a"), richEvent("b"), ign}); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := db.Claim(ctx, 1) // a: its running row is in the database now
+	if err != nil || len(qs) != 1 || qs[0].ID != 1 {
+		t.Fatalf("claim: %v %v", qs, err)
+	}
+	if got := db.Pending(); got > 2 {
+		t.Errorf("%d events pending after the claim", got)
+	}
+	if err := db.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(t, path); len(got) > 2 {
+		// b (queued) was never written to the database before the crash;
+		// c (ignored) may have been, by the committer.
+		t.Fatalf("before replay the database holds %q", got)
+	}
+
+	db, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want := []string{"1 opsgenie/a/Create running", "2 opsgenie/b/Create queued", "3 opsgenie/c/Create ignored"}
+	if d := cmp.Diff(want, rows(t, path)); d != "" {
+		t.Errorf("after replay (-want +got):\n%s", d)
+	}
+	if segs := segments(t, db); len(segs) != 0 {
+		t.Errorf("intake log after replay: %v", segs)
+	}
+	rc, err := db.Enqueue(ctx, []*alexis.Event{richEvent("b"), richEvent("d")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRc := []alexis.Receipt{
+		{ID: 2, Key: "opsgenie/b/Create", Status: "queued", Duplicate: true},
+		{ID: 4, Key: "opsgenie/d/Create", Status: "queued"},
+	}
+	if d := cmp.Diff(wantRc, rc); d != "" {
+		t.Errorf("receipts after replay (-want +got):\n%s", d)
+	}
+	if _, err := db.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		qs, err := db.Claim(ctx, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(qs) == 0 {
+			break
+		}
+		for _, q := range qs {
+			got = append(got, fmt.Sprintf("%d %s %d", q.ID, q.Event.ID, q.Attempts))
+			if q.Event.Message != "disk full" || string(q.Event.Raw) != `{"alert": {"alertId": "`+q.Event.ID+`"}}` {
+				t.Errorf("claimed event %d: %+v", q.ID, q.Event)
+			}
+		}
+	}
+	// a was running when the process died: it resumes (attempt 2), then b
+	// (replayed), then d (new, from memory).
+	if d := cmp.Diff([]string{"1 a 2", "2 b 1", "4 d 1"}, got); d != "" {
+		t.Errorf("claimed (-want +got):\n%s", d)
+	}
+}
+
+// A write cut short by a crash (a torn record at the end of the log) was
+// never acknowledged: replay keeps what precedes it, keeps the file aside
+// and starts clean.
+func TestIntakeLogTornTail(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "alexis.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Enqueue(ctx, []*alexis.Event{richEvent("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Enqueue(ctx, []*alexis.Event{richEvent("b")}); err != nil {
+		t.Fatal(err)
+	}
+	dir := db.LogDir()
+	segs := segments(t, db)
+	if err := db.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	if len(segs) != 1 {
+		t.Fatalf("segments %v", segs)
+	}
+	seg := filepath.Join(dir, segs[0])
+	data, err := os.ReadFile(seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut the second record short.
+	if err := os.WriteFile(seg, data[:len(data)-7], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if d := cmp.Diff([]string{"1 opsgenie/a/Create queued"}, rows(t, path)); d != "" {
+		t.Errorf("after replay (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{segs[0] + ".damaged"}, segments(t, db)); d != "" {
+		t.Errorf("intake log (-want +got):\n%s", d)
+	}
+	// The lost event may be delivered again (it was never acknowledged):
+	// it is new, with a new ID.
+	rc, err := db.Enqueue(ctx, []*alexis.Event{richEvent("b")})
+	if err != nil || rc[0].Duplicate || rc[0].ID != 2 {
+		t.Errorf("redelivery: %+v %v", rc, err)
+	}
+}
+
+// Close moves what waits in the intake log into the database and removes
+// the log; the next Open finds everything queued, in order.
+func TestIntakeLogClose(t *testing.T) {
+	ctx := context.Background()
+	db, path := open(t)
+	for _, id := range []string{"a", "b", "c"} {
+		if _, err := db.Enqueue(ctx, []*alexis.Event{event(id, "Create")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1 opsgenie/a/Create queued", "2 opsgenie/b/Create queued", "3 opsgenie/c/Create queued"}
+	if d := cmp.Diff(want, rows(t, path)); d != "" {
+		t.Errorf("after Close (-want +got):\n%s", d)
+	}
+	if ents, err := os.ReadDir(path + "-intake"); err != nil || len(ents) != 0 {
+		t.Errorf("intake log after Close: %v %v", ents, err)
+	}
+}
+
+// Past MaxHandOff (here 64) events waiting in memory, the oldest move to the
+// database; nothing is lost or claimed twice, and the log's segments go
+// once their events are all in the database.
+func TestIntakeLogBacklog(t *testing.T) {
+	ctx := context.Background()
+	db, path := open(t, sqlite.WithMaxHandOff(64))
+	n := 600
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 8 {
+				if _, err := db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprint(i), "Create")}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if depth, err := db.QueueDepth(ctx); err != nil || depth != n {
+		t.Fatalf("queue depth %d, %v; want %d", depth, err, n)
+	}
+	seen := map[int64]bool{}
+	for len(seen) < n {
+		qs, err := db.Claim(ctx, 16)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(qs) == 0 {
+			t.Fatalf("nothing to claim after %d of %d", len(seen), n)
+		}
+		for _, q := range qs {
+			if seen[q.ID] {
+				t.Fatalf("event %d claimed twice", q.ID)
+			}
+			seen[q.ID] = true
+			if err := db.Finish(ctx, q.ID, nil, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if qs, err := db.Claim(ctx, 16); err != nil || len(qs) != 0 {
+		t.Errorf("claim after all: %v %v", qs, err)
+	}
+	if db.Pending() != 0 {
+		t.Errorf("%d events still pending", db.Pending())
+	}
+	ids := make([]int64, 0, n)
+	for id := range seen {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	if ids[0] != 1 || ids[n-1] != int64(n) {
+		t.Errorf("ids from %d to %d, want 1 to %d", ids[0], ids[n-1], n)
+	}
+	if got := len(rows(t, path)); got != n {
+		t.Errorf("%d rows, want %d", got, n)
+	}
+}
+
+// Deliveries of the same keys race with workers claiming them: every key
+// gets one ID whatever the interleaving, and no event is claimed twice.
+func TestIntakeLogDuplicatesRaceClaims(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	const keys, copies = 300, 4
+	ids := make([][]int64, keys)
+	for i := range ids {
+		ids[i] = make([]int64, copies)
+	}
+	stop := make(chan struct{})
+	claimed := map[int64]int{}
+	var cmu sync.Mutex
+	var ww sync.WaitGroup
+	for range 3 {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			for {
+				qs, err := db.Claim(ctx, 4)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				cmu.Lock()
+				for _, q := range qs {
+					claimed[q.ID]++
+				}
+				cmu.Unlock()
+				for _, q := range qs {
+					db.Finish(ctx, q.ID, nil, "")
+				}
+				if len(qs) == 0 {
+					select {
+					case <-stop:
+						return
+					case <-db.Wake():
+					}
+				}
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	for c := range copies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range keys {
+				rc, err := db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprint(k), "Create")})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				ids[k][c] = rc[0].ID
+			}
+		}()
+	}
+	wg.Wait()
+	// Drain what is left, then stop the workers.
+	for {
+		d, err := db.QueueDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d == 0 {
+			break
+		}
+		db.Claim(ctx, 0) // nudge: a claim here is counted below as well
+	}
+	close(stop)
+	ww.Wait()
+	for k, got := range ids {
+		for _, id := range got[1:] {
+			if id != got[0] {
+				t.Fatalf("key %d got ids %v", k, got)
+			}
+		}
+	}
+	for id, n := range claimed {
+		if n != 1 {
+			t.Errorf("event %d claimed %d times", id, n)
+		}
+	}
+}
+
+// A failed log write fails every call whose answer depends on it, a
+// duplicate within the same batch included; nothing of it is known
+// afterwards, and the store goes on with a new segment.
+func TestIntakeLogWriteFails(t *testing.T) {
+	ctx := context.Background()
+	db, path := open(t)
+	if _, err := db.Enqueue(ctx, []*alexis.Event{event("a", "Create")}); err != nil {
+		t.Fatal(err)
+	}
+	db.FailLogWrites(errors.New("disk on fire"))
+	if rc, err := db.Enqueue(ctx, []*alexis.Event{event("b", "Create"), event("b", "Create")}); err == nil {
+		t.Fatalf("enqueue during a failing write: %+v", rc)
+	}
+	// A call that only repeats an event already stored needs no write.
+	if rc, err := db.Enqueue(ctx, []*alexis.Event{event("a", "Create")}); err != nil || !rc[0].Duplicate || rc[0].ID != 1 {
+		t.Fatalf("duplicate during a failing write: %+v %v", rc, err)
+	}
+	db.FailLogWrites(nil)
+	rc, err := db.Enqueue(ctx, []*alexis.Event{event("b", "Create")})
+	if err != nil || rc[0].Duplicate {
+		t.Fatalf("b after the failure: %+v %v", rc, err)
+	}
+	if depth, _ := db.QueueDepth(ctx); depth != 2 {
+		t.Errorf("queue depth %d, want 2", depth)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1 opsgenie/a/Create queued", fmt.Sprintf("%d opsgenie/b/Create queued", rc[0].ID)}
+	if d := cmp.Diff(want, rows(t, path)); d != "" {
+		t.Errorf("stored (-want +got):\n%s", d)
+	}
+}
