@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,6 +93,16 @@ func (f *firstAction) percentile(q float64) time.Duration {
 	return f.delays[max(0, min(i, len(f.delays)-1))]
 }
 
+// processCPU returns the CPU time (user and system) this process used so
+// far: the load generator's, the server's and the workers'.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func serveHandler(b *testing.B, h http.Handler) (string, func()) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -108,19 +119,30 @@ func serveHandler(b *testing.B, h http.Handler) (string, func()) {
 // answers 202, both driven by the same loopback load generator in the same
 // run. Each op is one request to each. Run it with a fixed count:
 //
-//	go test ./server -run '^$' -bench IntakeOpsGenie -benchtime 5000x
+//	go test ./server -run '^$' -bench IntakeOpsGenie -benchtime 8000x
 //
-// It reports both rates and their ratio, the intake latency (p50, p99:
-// until the 202, which follows the durable commit), the time from
-// receipt to the start of each event's first task (p50, p99; under
-// saturation this is the backlog), and the group commit's batch size and
-// duration. BENCH_CLIENTS sets the concurrency (default 32),
-// BENCH_WORKERS the workers, BENCH_HOLD_WORKERS=1 holds the workers until
-// the intake run ends (intake alone), BENCH_PROF=file writes a CPU profile
-// of the Alexis intake run only (not of the baseline nor of the drain
-// that follows).
+// The two alternate in rounds (BENCH_ROUNDS, default 4: bare, Alexis,
+// bare, Alexis...), and before each bare round the workers finish what the
+// previous Alexis round queued, so that a change in the load of a shared
+// machine weighs on both sides alike and the workers never slow the
+// baseline. The rates are requests over the summed round times.
+//
+// It reports both rates and their ratio, the process CPU time per request
+// on each side (load generator included), the intake latency (p50, p99:
+// until the 202, which follows the durable write), the time from receipt
+// to the start of each event's first task (p50, p99; under saturation this
+// is the backlog), and the intake log's and the group commit's batch
+// sizes. BENCH_CLIENTS sets the concurrency (default 32), BENCH_WORKERS the
+// workers, BENCH_HOLD_WORKERS=1 holds the workers until every round ended
+// (intake alone), BENCH_PROF=file writes a CPU profile of the Alexis rounds
+// only.
 func BenchmarkIntakeOpsGenie(b *testing.B) {
 	n := b.N
+	rounds := 4
+	if v := os.Getenv("BENCH_ROUNDS"); v != "" {
+		fmt.Sscan(v, &rounds)
+	}
+	rounds = max(1, min(rounds, n))
 	base := fixture(b, "opsgenie_create_duplicator_gc.json")
 	const id = "2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412"
 	bodies := make([][]byte, n)
@@ -128,9 +150,13 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		bodies[i] = bytes.Replace(base, []byte(id), []byte(fmt.Sprintf("bench-%09d", i)), 1)
 	}
 	hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + testToken}}
-	gen := func(url string) *loadgen.Result {
+	// gen sends requests [from, to) to url and adds its process CPU time
+	// to *cpu.
+	gen := func(url string, from, to int, cpu *time.Duration) *loadgen.Result {
+		c0 := processCPU()
+		defer func() { *cpu += processCPU() - c0 }()
 		res, err := loadgen.Run(context.Background(), loadgen.Config{URL: url, Header: hdr, Clients: benchClients(),
-			Requests: n, MaxDuration: 5 * time.Minute, Body: func(i int) []byte { return bodies[i] }})
+			Requests: to - from, MaxDuration: 5 * time.Minute, Body: func(i int) []byte { return bodies[from+i] }})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -150,6 +176,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		return c.NoContent(http.StatusAccepted)
 	})
 	bareURL, stopBare := serveHandler(b, e)
+	defer stopBare()
 
 	// Alexis.
 	cfg := testConfig(b)
@@ -159,11 +186,12 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	}
 	writeBenchRules(b, cfg.Rules)
 	fa := &firstAction{seen: map[string]bool{}}
-	// BENCH_HOLD_WORKERS=1 holds every claimed event until the intake run
+	// BENCH_HOLD_WORKERS=1 holds every claimed event until the rounds
 	// ended: intake alone, without the workers competing for the CPU.
+	holding := os.Getenv("BENCH_HOLD_WORKERS") != ""
 	hold := make(chan struct{})
 	var hooks server.Hooks
-	if os.Getenv("BENCH_HOLD_WORKERS") != "" {
+	if holding {
 		hooks.AfterClaim = func(*alexis.QueuedEvent) error { <-hold; return nil }
 	}
 	srv, err := server.New(cfg, server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
@@ -184,56 +212,87 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	go func() { done <- srv.Serve(ctx, ln) }()
 	defer func() { cancel(); <-done }()
 	alexisURL := "http://" + ln.Addr().String() + "/v1/opsgenie"
-
-	b.ResetTimer()
-	bare := gen(bareURL + "/v1/opsgenie")
-	stopBare()
-	prof := os.Getenv("BENCH_PROF")
-	if prof != "" {
-		f, err := os.Create(prof)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			b.Fatal(err)
+	drain := func() {
+		deadline := time.Now().Add(5 * time.Minute)
+		for {
+			d, err := srv.Store().QueueDepth(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if d == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("%d events still queued after 5 minutes", d)
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	got := gen(alexisURL)
+
+	prof := os.Getenv("BENCH_PROF")
+	var profFile *os.File
 	if prof != "" {
-		pprof.StopCPUProfile()
+		if profFile, err = os.Create(prof); err != nil {
+			b.Fatal(err)
+		}
+		defer profFile.Close()
+	}
+	var bareRes, gotRes []*loadgen.Result
+	var bareCPU, alexisCPU time.Duration
+	b.ResetTimer()
+	for r := range rounds {
+		from, to := r*n/rounds, (r+1)*n/rounds
+		if !holding {
+			drain()
+		}
+		bareRes = append(bareRes, gen(bareURL+"/v1/opsgenie", from, to, &bareCPU))
+		if profFile != nil {
+			if err := pprof.StartCPUProfile(profFile); err != nil {
+				b.Fatal(err)
+			}
+		}
+		gotRes = append(gotRes, gen(alexisURL, from, to, &alexisCPU))
+		if profFile != nil {
+			pprof.StopCPUProfile()
+			profFile = nil // one profile: the first Alexis round
+		}
 	}
 	b.StopTimer()
-	var commits, writes int64
-	var busy time.Duration
+	bare, got := loadgen.Merge(bareRes...), loadgen.Merge(gotRes...)
+	var logWrites int64
+	if st, ok := srv.Store().(interface{ LogWrites() int64 }); ok {
+		logWrites = st.LogWrites()
+	}
+	c0 := processCPU()
+	close(hold)
+	drain()
+	if holding {
+		// With the workers held, their whole work comes after: its CPU
+		// time per event.
+		b.ReportMetric(float64(processCPU()-c0)/1e3/float64(n), "worker_cpu_us/event")
+	}
+	var commits, writes int64 // of the whole run, the workers' included
 	if st, ok := srv.Store().(interface {
 		Stats() (int64, int64, time.Duration)
 	}); ok {
-		commits, writes, busy = st.Stats()
+		commits, writes, _ = st.Stats()
 	}
-	close(hold)
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		d, err := srv.Store().QueueDepth(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		if d == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%d events still queued after 5 minutes", d)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if len(fa.delays) != n {
-		b.Fatalf("%d events reached their first action, want %d", len(fa.delays), n)
+	fa.mu.Lock()
+	reached := len(fa.delays)
+	fa.mu.Unlock()
+	if reached != n {
+		b.Fatalf("%d events reached their first action, want %d", reached, n)
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	us := func(d time.Duration) float64 { return float64(d) / 1e3 / float64(n) }
+	if logWrites > 0 {
+		b.ReportMetric(float64(n)/float64(logWrites), "events/log_write")
+	}
 	if commits > 0 {
 		b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
-		b.ReportMetric(ms(busy)/float64(commits), "commit_ms")
 	}
+	b.ReportMetric(us(bareCPU), "bare_cpu_us/req")
+	b.ReportMetric(us(alexisCPU), "alexis_cpu_us/req")
 	b.ReportMetric(bare.PerSecond(), "bare_req/s")
 	b.ReportMetric(got.PerSecond(), "alexis_req/s")
 	b.ReportMetric(got.PerSecond()/bare.PerSecond(), "ratio")

@@ -73,6 +73,23 @@ func (r *Result) Percentile(q float64) time.Duration {
 	return r.latencies[i]
 }
 
+// Merge combines the results of several runs (rounds of one measurement):
+// their requests, errors, elapsed times and latencies add up.
+func Merge(rs ...*Result) *Result {
+	out := &Result{}
+	for _, r := range rs {
+		out.Sent += r.Sent
+		out.Errors += r.Errors
+		out.Elapsed += r.Elapsed
+		if out.FirstError == "" {
+			out.FirstError = r.FirstError
+		}
+		out.latencies = append(out.latencies, r.latencies...)
+	}
+	sort.Slice(out.latencies, func(i, j int) bool { return out.latencies[i] < out.latencies[j] })
+	return out
+}
+
 // Run sends the requests and waits for every answer.
 func Run(ctx context.Context, c Config) (*Result, error) {
 	if c.Requests <= 0 || c.Body == nil || c.URL == "" {

@@ -42,3 +42,34 @@ func TestRun(t *testing.T) {
 		t.Error("no error without Requests and Body")
 	}
 }
+
+func TestMerge(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.URL.Query().Get("fail") != "" {
+			w.WriteHeader(500)
+			return
+		}
+		w.WriteHeader(202)
+	}))
+	defer srv.Close()
+	run := func(url string, n int) *loadgen.Result {
+		res, err := loadgen.Run(context.Background(), loadgen.Config{URL: url, Clients: 2, Requests: n,
+			Body: func(i int) []byte { return []byte("x") }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	a, b := run(srv.URL, 10), run(srv.URL+"?fail=1", 5)
+	m := loadgen.Merge(a, b)
+	if m.Sent != 15 || m.Errors != 5 || m.Elapsed != a.Elapsed+b.Elapsed || m.FirstError != b.FirstError || m.FirstError == "" {
+		t.Errorf("merged %+v from %+v and %+v", m, a, b)
+	}
+	if want := 10 / (a.Elapsed + b.Elapsed).Seconds(); m.PerSecond() != want {
+		t.Errorf("rate %v, want %v", m.PerSecond(), want)
+	}
+	if m.Percentile(1) != max(a.Percentile(1), b.Percentile(1)) || m.Percentile(0) != min(a.Percentile(0), b.Percentile(0)) {
+		t.Errorf("merged latencies: min %v max %v", m.Percentile(0), m.Percentile(1))
+	}
+}
