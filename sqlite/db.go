@@ -62,10 +62,17 @@ type DB struct {
 	intakeIn   chan *intakeReq
 	intakeStop chan struct{}
 	intakeDone chan struct{}
-	sqlQueued  atomic.Bool // the database may hold queued events
-	inFlight   func() int  // WithInFlight
-	failAppend error       // tests: the next log writes fail with it
-	maxHandOff int         // MaxHandOff; tests lower it
+	sqlQueued  atomic.Bool  // the database may hold queued events
+	inFlight   func() int   // WithInFlight
+	failAppend error        // tests: the next log writes fail with it
+	maxHandOff int          // MaxHandOff; tests lower it
+	lookups    atomic.Int64 // keys looked up in the database by the log writer
+
+	// The filter of stored keys (keyfilter.go), the log writer's.
+	filter        *keyFilter
+	filterBacklog []string
+	filterGone    bool
+	filterReady   chan *keyFilter
 
 	pendMu   sync.Mutex
 	pendKeys map[string]*pending // every event in the log and not in SQLite
@@ -111,7 +118,8 @@ func Open(path string, opts ...Option) (*DB, error) {
 	db := &DB{path: path, log: slog.Default(), now: time.Now, maxBatch: 256, window: 2 * time.Millisecond,
 		in: make(chan *op, 1024), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		intakeIn: make(chan *intakeReq, 1024), intakeStop: make(chan struct{}), intakeDone: make(chan struct{}),
-		pendKeys: map[string]*pending{}, pendByID: map[int64]*pending{}, logDir: logDir(path), maxHandOff: MaxHandOff}
+		pendKeys: map[string]*pending{}, pendByID: map[int64]*pending{}, logDir: logDir(path), maxHandOff: MaxHandOff,
+		filterReady: make(chan *keyFilter, 1)}
 	for _, o := range opts {
 		o(db)
 	}
@@ -142,6 +150,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	db.sqlQueued.Store(true)
+	go db.buildKeyFilter()
 	go db.commitLoop()
 	go db.intakeLoop()
 	return db, nil

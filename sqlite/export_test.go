@@ -26,3 +26,16 @@ func (db *DB) FailLogWrites(err error) { db.failAppend = err }
 
 // WithMaxHandOff lowers MaxHandOff, for tests of a backlog.
 func WithMaxHandOff(n int) Option { return func(db *DB) { db.maxHandOff = n } }
+
+// Lookups returns how many keys the log writer looked up in the database.
+func (db *DB) Lookups() int64 { return db.lookups.Load() }
+
+// KeyFilterReady reports whether the log writer uses the filter of stored
+// keys (it takes it before a batch).
+func (db *DB) KeyFilterReady() bool {
+	done := make(chan bool)
+	req := &intakeReq{done: make(chan struct{})}
+	go func() { <-req.done; done <- db.filter != nil }()
+	db.intakeIn <- req
+	return <-done
+}

@@ -220,6 +220,7 @@ func (db *DB) intakeBatch(batch []*intakeReq) {
 	}
 	db.moved = db.moved[:0]
 	db.pendMu.Unlock()
+	db.takeKeyFilter()
 
 	// Duplicates of pending events, and the keys to look up in SQLite.
 	fresh := map[string]*pending{} // new in this batch
@@ -235,7 +236,9 @@ func (db *DB) intakeBatch(batch []*intakeReq) {
 			}
 			if _, ok := fresh[p.key]; !ok {
 				fresh[p.key] = nil
-				lookup = append(lookup, p.key)
+				if db.mayBeStored(p.key) {
+					lookup = append(lookup, p.key)
+				}
 			}
 		}
 	}
@@ -270,6 +273,7 @@ func (db *DB) intakeBatch(batch []*intakeReq) {
 			}
 			p.id = db.nextID
 			db.nextID++
+			db.noteKey(p.key)
 			if p.ignore != "" {
 				p.state = pIgnored
 			}
@@ -302,6 +306,7 @@ func (db *DB) intakeBatch(batch []*intakeReq) {
 // lookupKeys returns the receipts of the keys already in SQLite.
 func (db *DB) lookupKeys(keys []string) (map[string]alexis.Receipt, error) {
 	out := map[string]alexis.Receipt{}
+	db.lookups.Add(int64(len(keys)))
 	for len(keys) > 0 {
 		chunk := keys[:min(len(keys), 256)]
 		keys = keys[len(chunk):]

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/sqlite"
@@ -388,5 +389,47 @@ func TestIntakeLogWriteFails(t *testing.T) {
 	want := []string{"1 opsgenie/a/Create queued", fmt.Sprintf("%d opsgenie/b/Create queued", rc[0].ID)}
 	if d := cmp.Diff(want, rows(t, path)); d != "" {
 		t.Errorf("stored (-want +got):\n%s", d)
+	}
+}
+
+// Once the filter of stored keys is built, a new key costs no lookup in
+// the database, and a key stored before the start is still a duplicate.
+func TestIntakeLogKeyFilter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "alexis.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, err := db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprint(i), "Create")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; !db.KeyFilterReady(); i++ {
+		if i > 500 {
+			t.Fatal("the key filter was not built")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := db.Lookups()
+	for i := 100; i < 300; i++ {
+		rc, err := db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprint(i), "Create")})
+		if err != nil || rc[0].Duplicate {
+			t.Fatalf("new event %d: %+v %v", i, rc, err)
+		}
+	}
+	if got := db.Lookups() - before; got > 2 {
+		t.Errorf("%d lookups for 200 new keys", got)
+	}
+	rc, err := db.Enqueue(ctx, []*alexis.Event{event("7", "Create"), event("150", "Create")})
+	if err != nil || !rc[0].Duplicate || rc[0].ID != 8 || !rc[1].Duplicate {
+		t.Errorf("duplicates: %+v %v", rc, err)
 	}
 }
