@@ -259,7 +259,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: s.echo, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.httpLog.Handler(), slog.LevelWarn)}
-	if err := s.recover(ctx); err != nil {
+	// Resuming unfinished events is not abandoned when ctx ends at once:
+	// it is one short write, and Serve then shuts down as usual.
+	if err := s.recover(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		s.serving.Store(false)
 		return fmt.Errorf("server: %w", err)
