@@ -34,25 +34,12 @@ type Accepted struct {
 func (s *Server) intake(src alexis.Source) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
-		// Counted until the events are stored (the store's log writer
-		// waits for requests in flight, sqlite.WithInFlight).
-		s.intakeActive.Add(1)
-		active := true
-		settled := func() {
-			if active {
-				active = false
-				s.intakeActive.Add(-1)
-			}
-		}
-		defer settled()
 		evs, err := s.readEvents(c, src)
 		if err != nil {
-			settled()
 			s.metrics.events.WithLabelValues(string(src), alexis.ErrorCode(err)).Inc()
 			return err
 		}
 		rcs, err := s.store.Enqueue(c.Request().Context(), evs)
-		settled()
 		if err != nil {
 			s.metrics.events.WithLabelValues(string(src), alexis.EINTERNAL).Inc()
 			return err
@@ -121,7 +108,7 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), r.Body, limit))
+	body, err := readAll(http.MaxBytesReader(c.Response(), r.Body, limit), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -130,6 +117,29 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		return nil, alexis.Errorf(alexis.EINVALID, "reading the body: %v", err)
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll with the buffer sized from the Content-Length
+// (already checked against the limit) when there is one: one allocation
+// instead of a growing series.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: reading EOF needs no growth
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // longer than announced: grow
+		}
+	}
 }
 
 func tooLarge(limit int64) error {

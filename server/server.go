@@ -70,16 +70,14 @@ type Server struct {
 	httpLog   *slog.Logger // component=http
 	store     Store
 	ownsStore bool
-	// intakeActive counts the intake requests not yet stored.
-	intakeActive atomic.Int64
-	engine       *alexis.Engine
-	parse        ParseFunc
-	load         LoadFunc
-	hooks        Hooks
-	notifiers    []alexis.Notifier
-	registry     *alexis.Registry
-	closers      []func() error
-	engOpts      []alexis.Option
+	engine    *alexis.Engine
+	parse     ParseFunc
+	load      LoadFunc
+	hooks     Hooks
+	notifiers []alexis.Notifier
+	registry  *alexis.Registry
+	closers   []func() error
+	engOpts   []alexis.Option
 	// ogNotifier is the OpsGenie notifier the server built, whose
 	// escalate_after timers the store keeps and New restores.
 	ogNotifier *opsgenie.Notifier
@@ -178,8 +176,7 @@ func New(cfg *config.Config, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("server: rules: %w", err)
 	}
 	if s.store == nil {
-		db, err := sqlite.Open(cfg.DBPath(), sqlite.WithLogger(s.base),
-			sqlite.WithInFlight(func() int { return int(s.intakeActive.Load()) }))
+		db, err := sqlite.Open(cfg.DBPath(), sqlite.WithLogger(s.base))
 		if err != nil {
 			return nil, fmt.Errorf("server: %w", err)
 		}

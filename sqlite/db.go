@@ -63,7 +63,6 @@ type DB struct {
 	intakeStop chan struct{}
 	intakeDone chan struct{}
 	sqlQueued  atomic.Bool  // the database may hold queued events
-	inFlight   func() int   // WithInFlight
 	failAppend error        // tests: the next log writes fail with it
 	maxHandOff int          // MaxHandOff; tests lower it
 	lookups    atomic.Int64 // keys looked up in the database by the log writer
@@ -105,12 +104,6 @@ func WithBatch(window time.Duration, max int) Option {
 		}
 	}
 }
-
-// WithInFlight tells the store how many calls are on their way to Enqueue
-// (a server's intake requests being read and parsed, counted until Enqueue
-// returns). The log writer then waits for more events only while some of
-// those are not yet in its batch, instead of guessing.
-func WithInFlight(f func() int) Option { return func(db *DB) { db.inFlight = f } }
 
 // Open opens (creating if needed) the store at path and starts its group
 // committer. Close it when done.

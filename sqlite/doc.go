@@ -19,9 +19,9 @@
 // process and a power loss when Enqueue returns, and an acknowledged alert
 // is never lost. Duplicates are answered there too: the log writer knows
 // the keys of the events in the log and looks the others up in the
-// database, once per batch. Under load it waits up to 2 ms for more calls
-// (WithBatch), and only while more are on their way when the server says
-// how many are (WithInFlight); a lone call is written at once.
+// database only for keys a Bloom filter of the stored keys may hold. Under
+// load it waits up to 2 ms for more calls (WithBatch); a lone call is
+// written at once.
 //
 // Every write of the database (Claim, Finish, BeginTask, EndTask, Requeue)
 // goes through a second goroutine that batches the writes waiting at the
