@@ -43,7 +43,7 @@ func TestDefaults(t *testing.T) {
 	}
 	got := []any{c.Listen, c.DataDir, c.Workers, int64(c.BodyLimit), c.ShutdownTimeout, c.Log.Format, c.Log.Level,
 		*c.Auth.QueryToken, *c.Auth.OpenHealth, c.Auth.OpenMetrics, c.TLS.Enabled()}
-	want := []any{"127.0.0.1:8080", "data", 4, int64(1 << 20), 30 * time.Second, "text", "info", true, true, false, false}
+	want := []any{"127.0.0.1:8080", "data", 16, int64(1 << 20), 30 * time.Second, "text", "info", true, true, false, false}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("defaults (-want +got):\n%s", d)
 	}

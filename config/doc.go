@@ -44,7 +44,7 @@
 //	dry_run: true
 //
 //	# Events handled at once.
-//	workers: 4
+//	workers: 16
 //
 //	# Largest accepted request body (413 beyond): bytes or KiB/MiB/KB/MB.
 //	body_limit: 1MiB
