@@ -30,7 +30,7 @@ func (db *DB) write(ctx context.Context, n int, fn func(w *wtx, o *op) error) er
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
-		return internal("store closed", nil)
+		return db.closedErr()
 	}
 	select {
 	case db.in <- o:

@@ -49,7 +49,9 @@ type DB struct {
 	busy     atomic.Int64 // nanoseconds spent in commitTx
 	mu       sync.RWMutex // guards closed against sends on in and intakeIn
 	closed   bool
-	crashed  bool // Close as a crash would: nothing moved from the log (tests)
+	readOnly bool     // OpenReadOnly: no writer, no intake log
+	lock     *os.File // held (flock) while the store is open for writing
+	crashed  bool     // Close as a crash would: nothing moved from the log (tests)
 
 	// The intake log (intake.go, intakelog.go). The log writer goroutine
 	// owns logDir, seg, nextSeg, nextID and logBuf.
@@ -122,30 +124,66 @@ func Open(path string, opts ...Option) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: %w", err)
 		}
 	}
-	var err error
+	// One process owns the store: it alone writes the intake log (and
+	// deletes its segments).
+	if err := os.MkdirAll(db.logDir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	lock, err := lockDir(db.logDir)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	db.lock = lock
 	if db.writer, err = openPool(path, "FULL", 1, false); err != nil {
+		lock.Close()
 		return nil, err
 	}
 	if err := migrate(db.writer); err != nil {
 		db.writer.Close()
+		lock.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
 	if err := db.prepare(); err != nil {
 		db.writer.Close()
+		lock.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	if err := db.replay(); err != nil {
 		db.writer.Close()
+		lock.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", db.logDir, err)
 	}
 	if db.read, err = openPool(path, "FULL", 4, true); err != nil {
 		db.writer.Close()
+		lock.Close()
 		return nil, err
 	}
 	db.sqlQueued.Store(true)
 	go db.buildKeyFilter()
 	go db.commitLoop()
 	go db.intakeLoop()
+	return db, nil
+}
+
+// OpenReadOnly opens the store at path for queries only (Executions,
+// Summary, QueueDepth of what is in the database, Meta...), beside a
+// process that owns it: it neither takes the intake log nor writes. Its
+// write methods fail. Events still waiting in the owner's intake log are
+// not seen.
+func OpenReadOnly(path string, opts ...Option) (*DB, error) {
+	db := &DB{path: path, log: slog.Default(), now: time.Now, readOnly: true, closed: true,
+		done: make(chan struct{}), pendKeys: map[string]*pending{}, pendByID: map[int64]*pending{}}
+	for _, o := range opts {
+		o(db)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	var err error
+	if db.read, err = openPool(path, "FULL", 4, true); err != nil {
+		return nil, err
+	}
+	close(db.done)
 	return db, nil
 }
 
@@ -243,6 +281,9 @@ func (db *DB) Path() string { return db.path }
 // what they hold, moves the events still waiting in the intake log into
 // the database (as queued: the next start resumes them) and closes it.
 func (db *DB) Close() error {
+	if db.readOnly {
+		return db.read.Close()
+	}
 	db.mu.Lock()
 	first := !db.closed
 	db.closed = true
@@ -260,7 +301,11 @@ func (db *DB) Close() error {
 		close(db.stop)
 	}
 	<-db.done
-	return errors.Join(db.read.Close(), db.writer.Close())
+	err := errors.Join(db.read.Close(), db.writer.Close())
+	if first {
+		err = errors.Join(err, db.lock.Close())
+	}
+	return err
 }
 
 // flushPending moves every event waiting in the intake log into the
@@ -321,4 +366,11 @@ func fromNS(n int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
+}
+
+func (db *DB) closedErr() error {
+	if db.readOnly {
+		return internal("store opened read-only", nil)
+	}
+	return internal("store closed", nil)
 }

@@ -85,7 +85,7 @@ func (db *DB) Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receip
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
-		return nil, internal("store closed", nil)
+		return nil, db.closedErr()
 	}
 	select {
 	case db.intakeIn <- req:

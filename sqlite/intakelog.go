@@ -329,3 +329,20 @@ func (db *DB) replayRecords(recs []logRecord) error {
 	}
 	return tx.Commit()
 }
+
+// lockDir takes an exclusive lock on dir's LOCK file, held until the
+// returned file is closed (or the process ends).
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, errors.New("the store is in use by another process (its intake log is locked); stop it, or open the store read-only")
+		}
+		return nil, err
+	}
+	return f, nil
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +27,9 @@ func segments(t *testing.T, db *sqlite.DB) []string {
 	}
 	var out []string
 	for _, e := range ents {
-		out = append(out, e.Name())
+		if e.Name() != "LOCK" {
+			out = append(out, e.Name())
+		}
 	}
 	return out
 }
@@ -206,7 +209,7 @@ func TestIntakeLogClose(t *testing.T) {
 	if d := cmp.Diff(want, rows(t, path)); d != "" {
 		t.Errorf("after Close (-want +got):\n%s", d)
 	}
-	if ents, err := os.ReadDir(path + "-intake"); err != nil || len(ents) != 0 {
+	if ents, err := os.ReadDir(path + "-intake"); err != nil || len(ents) != 1 || ents[0].Name() != "LOCK" {
 		t.Errorf("intake log after Close: %v %v", ents, err)
 	}
 }
@@ -431,5 +434,49 @@ func TestIntakeLogKeyFilter(t *testing.T) {
 	rc, err := db.Enqueue(ctx, []*alexis.Event{event("7", "Create"), event("150", "Create")})
 	if err != nil || !rc[0].Duplicate || rc[0].ID != 8 || !rc[1].Duplicate {
 		t.Errorf("duplicates: %+v %v", rc, err)
+	}
+}
+
+// One process owns a store; others may read it.
+func TestOpenLockedAndReadOnly(t *testing.T) {
+	ctx := context.Background()
+	db, path := open(t)
+	if _, err := db.Enqueue(ctx, []*alexis.Event{event("a", "Create")}); err != nil {
+		t.Fatal(err)
+	}
+	if other, err := sqlite.Open(path); err == nil {
+		other.Close()
+		t.Fatal("a second Open of a store in use succeeded")
+	} else if !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("second Open: %v", err)
+	}
+	qs, err := db.Claim(ctx, 1)
+	if err != nil || len(qs) != 1 {
+		t.Fatalf("claim: %v %v", qs, err)
+	}
+	if err := db.Finish(ctx, qs[0].ID, []alexis.TaskRun{{Rule: "r", Target: "t", Action: "ssh",
+		Result: alexis.Result{Status: alexis.StatusSuccess}}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := sqlite.OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	xs, err := ro.Executions(ctx, alexis.ExecutionFilter{})
+	if err != nil || len(xs) != 1 || xs[0].Rule != "r" {
+		t.Errorf("read-only executions: %+v %v", xs, err)
+	}
+	if _, err := ro.Enqueue(ctx, []*alexis.Event{event("b", "Create")}); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("read-only enqueue: %v", err)
+	}
+	if err := ro.Ping(ctx); err == nil {
+		t.Error("read-only ping succeeded")
+	}
+	if segs := segments(t, db); len(segs) != 1 {
+		t.Errorf("the owner's intake log after a read-only open: %v", segs)
+	}
+	if _, err := sqlite.OpenReadOnly(path + ".missing"); err == nil {
+		t.Error("read-only open of a missing store succeeded")
 	}
 }

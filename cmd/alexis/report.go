@@ -41,7 +41,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "alexis report: no history store: %v\n", err)
 		return exitProblem
 	}
-	db, err := sqlite.Open(path, sqlite.WithLogger(discardLogger()))
+	// Read-only: the server may be running and owns the store.
+	db, err := sqlite.OpenReadOnly(path, sqlite.WithLogger(discardLogger()))
 	if err != nil {
 		fmt.Fprintf(stderr, "alexis report: %v\n", err)
 		return exitProblem
