@@ -480,3 +480,89 @@ func TestOpenLockedAndReadOnly(t *testing.T) {
 		t.Error("read-only open of a missing store succeeded")
 	}
 }
+
+// Intake, spills to the database and claims all at once: every accepted
+// event is claimed exactly once, none is lost.
+func TestIntakeLogStress(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t, sqlite.WithMaxHandOff(64))
+	const producers, perProducer, workers = 16, 150, 8
+	accepted := make(chan int64, producers*perProducer)
+	var pw sync.WaitGroup
+	for p := range producers {
+		pw.Add(1)
+		go func() {
+			defer pw.Done()
+			for i := range perProducer {
+				rc, err := db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprintf("%d-%d", p, i), "Create")})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				accepted <- rc[0].ID
+			}
+		}()
+	}
+	var mu sync.Mutex
+	claimed := map[int64]int{}
+	stop := make(chan struct{})
+	var ww sync.WaitGroup
+	for range workers {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			for {
+				qs, err := db.Claim(ctx, 4)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for _, q := range qs {
+					mu.Lock()
+					claimed[q.ID]++
+					mu.Unlock()
+					if err := db.Finish(ctx, q.ID, nil, ""); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				if len(qs) == 0 {
+					select {
+					case <-stop:
+						return
+					case <-db.Wake():
+					case <-time.After(5 * time.Millisecond):
+					}
+				}
+			}
+		}()
+	}
+	pw.Wait()
+	close(accepted)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		d, err := db.QueueDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queue depth still %d", d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(stop)
+	ww.Wait()
+	n := 0
+	for id := range accepted {
+		n++
+		if c := claimed[id]; c != 1 {
+			t.Errorf("event %d claimed %d times", id, c)
+		}
+	}
+	if n != producers*perProducer || len(claimed) != n {
+		t.Errorf("%d accepted, %d claimed", n, len(claimed))
+	}
+}
