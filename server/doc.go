@@ -41,9 +41,11 @@
 //
 // # Never losing an alert
 //
-// A webhook is answered 2xx only after its events are committed to SQLite
-// with synchronous=FULL (package sqlite; concurrent requests share one
-// commit). An event is stored once per Event.Key: a second delivery gets
+// A webhook is answered 2xx only after its events are on disk: appended
+// to the store's intake log and fdatasync'ed (package sqlite; concurrent
+// requests share one write and one sync); a worker's claim moves an event
+// into SQLite, and a restart after a crash replays the log first. An event
+// is stored once per Event.Key: a second delivery gets
 // the first one's ID and runs nothing. Workers claim events in order, run
 // them through the engine, and mark them done together with their history
 // rows. Before an action runs it is recorded in a task journal (also
