@@ -43,6 +43,11 @@
 // and its raw body; Claim decodes those for an event requeued, resumed or
 // moved there.
 //
+// One process owns a store: Open locks the intake log (a LOCK file, flock),
+// and a second Open fails. OpenReadOnly opens the database for queries
+// beside its owner (alexis report does): it does not see the events still
+// in the owner's intake log, and its write methods fail.
+//
 // # Exactly once, at most once
 //
 // An event is stored once per Event.Key (a unique index): duplicates get
