@@ -170,3 +170,15 @@ func Send(tb testing.TB, method, url, contentType, auth, body string) (int, stri
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(b)
 }
+
+// Upsert replaces the element of list that same picks with v, or appends
+// v: the fakes' add-or-replace of an alert or a problem.
+func Upsert[T any](list []*T, v *T, same func(*T) bool) []*T {
+	for i, x := range list {
+		if same(x) {
+			list[i] = v
+			return list
+		}
+	}
+	return append(list, v)
+}

@@ -48,3 +48,14 @@ func TestRecorder(t *testing.T) {
 		t.Errorf("optional empty body: %q", msg)
 	}
 }
+
+func TestUpsert(t *testing.T) {
+	type item struct{ id, v string }
+	var list []*item
+	for _, it := range []item{{"a", "1"}, {"b", "2"}, {"a", "3"}} {
+		list = Upsert(list, &it, func(x *item) bool { return x.id == it.id })
+	}
+	if len(list) != 2 || *list[0] != (item{"a", "3"}) || *list[1] != (item{"b", "2"}) {
+		t.Errorf("list %v %v", *list[0], list[1:])
+	}
+}

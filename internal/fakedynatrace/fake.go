@@ -78,13 +78,7 @@ func (s *Server) AddProblem(p Problem) {
 	if p.Status == "" {
 		p.Status = "OPEN"
 	}
-	for i, x := range s.problems {
-		if x.ID == p.ID {
-			s.problems[i] = &p
-			return
-		}
-	}
-	s.problems = append(s.problems, &p)
+	s.problems = fakeapi.Upsert(s.problems, &p, func(x *Problem) bool { return x.ID == p.ID })
 }
 
 // Problem returns a copy of a problem's state.

@@ -73,13 +73,7 @@ func (s *Server) AddAlert(a Alert) {
 	if a.Status == "" {
 		a.Status = "open"
 	}
-	for i, x := range s.alerts {
-		if x.ID == a.ID {
-			s.alerts[i] = &a
-			return
-		}
-	}
-	s.alerts = append(s.alerts, &a)
+	s.alerts = fakeapi.Upsert(s.alerts, &a, func(x *Alert) bool { return x.ID == a.ID })
 }
 
 // Alert returns a copy of the alert with id.
