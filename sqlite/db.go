@@ -74,6 +74,9 @@ type DB struct {
 	filterBacklog []string
 	filterGone    bool
 	filterReady   chan *keyFilter
+	filterOn      atomic.Bool // filter installed (for tests)
+	filterDone    chan struct{}
+	stopFilter    context.CancelFunc
 
 	pendMu   sync.Mutex
 	pendKeys map[string]*pending // every event in the log and not in SQLite
@@ -159,7 +162,9 @@ func Open(path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	db.sqlQueued.Store(true)
-	go db.buildKeyFilter()
+	fctx, cancel := context.WithCancel(context.Background())
+	db.stopFilter, db.filterDone = cancel, make(chan struct{})
+	go db.buildKeyFilter(fctx)
 	go db.commitLoop()
 	go db.intakeLoop()
 	return db, nil
@@ -289,6 +294,8 @@ func (db *DB) Close() error {
 	db.closed = true
 	db.mu.Unlock()
 	if first {
+		db.stopFilter()
+		<-db.filterDone
 		close(db.intakeStop)
 		<-db.intakeDone
 		if db.seg != nil {

@@ -33,9 +33,16 @@ func (db *DB) Lookups() int64 { return db.lookups.Load() }
 // KeyFilterReady reports whether the log writer uses the filter of stored
 // keys (it takes it before a batch).
 func (db *DB) KeyFilterReady() bool {
-	done := make(chan bool)
 	req := &intakeReq{done: make(chan struct{})}
-	go func() { <-req.done; done <- db.filter != nil }()
-	db.intakeIn <- req
-	return <-done
+	db.intakeIn <- req // a batch: the writer takes a finished filter first
+	<-req.done
+	return db.filterOn.Load()
+}
+
+// SetMaxRecord lowers the largest record the intake log takes, for tests;
+// it returns a function that puts it back.
+func SetMaxRecord(n int) func() {
+	old := maxRecord
+	maxRecord = n
+	return func() { maxRecord = old }
 }

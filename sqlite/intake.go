@@ -81,6 +81,9 @@ func (db *DB) Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receip
 		}
 		req.rows[i] = p
 		req.recs[i] = appendRecord(nil, p.key, p.source, p.ignore, p.received, p.event, p.body)
+		if n := len(req.recs[i]) - recHeader; n > maxRecord {
+			return nil, alexis.Errorf(alexis.ETOOLARGE, "event %s too large to store: %d bytes", p.key, n)
+		}
 	}
 	db.mu.RLock()
 	if db.closed {
@@ -344,11 +347,11 @@ func (db *DB) appendLog(b []byte) error {
 // rotate seals the current segment and starts the next one.
 func (db *DB) rotate() error {
 	seq := db.nextSeg
+	db.nextSeg++ // even when creating it fails: the next try takes a new name
 	s, err := createSegment(db.logDir, seq)
 	if err != nil {
 		return fmt.Errorf("intake log: %w", err)
 	}
-	db.nextSeg++
 	if db.seg != nil {
 		db.seal(db.seg)
 	}

@@ -39,11 +39,14 @@ import (
 
 const (
 	recVersion   = 1
-	recHeader    = 8              // length and CRC
-	recFixed     = 1 + 8 + 8      // version, id, received
-	segMaxSize   = 16 << 20       // a segment past this size is sealed and a new one started
-	maxRecordLen = 64<<20 + 1<<10 // a length past this is corruption, not a record
+	recHeader    = 8         // length and CRC
+	recFixed     = 1 + 8 + 8 // version, id, received
+	segMaxSize   = 16 << 20  // a segment past this size is sealed and a new one started
+	maxRecordLen = 1 << 30   // longer records are refused (Enqueue) and read as corruption
 )
+
+// maxRecord is maxRecordLen; tests lower it.
+var maxRecord = maxRecordLen
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
@@ -94,7 +97,7 @@ func readRecord(b []byte) (logRecord, int, error) {
 		return r, 0, errShortRecord
 	}
 	n := int(binary.LittleEndian.Uint32(b))
-	if n < recFixed || n > maxRecordLen {
+	if n < recFixed || n > maxRecord {
 		return r, 0, fmt.Errorf("bad record length %d", n)
 	}
 	if len(b) < recHeader+n {
@@ -208,18 +211,28 @@ func createSegment(dir string, seq uint64) (*segment, error) {
 	}
 	if err := syncDir(dir); err != nil {
 		f.Close()
+		os.Remove(p)
 		return nil, err
 	}
 	return &segment{seq: seq, path: p, f: f}, nil
 }
 
-// append writes b to the segment and makes it durable.
+// append writes b to the segment and makes it durable. After a failure it
+// cuts the segment back to what it held (best effort), so that a replay
+// does not bring back events whose callers were told it failed.
 func (s *segment) append(b []byte) error {
-	if _, err := s.f.Write(b); err != nil {
+	_, err := s.f.Write(b)
+	if err == nil {
+		err = fdatasync(s.f)
+	}
+	if err != nil {
+		if s.f.Truncate(s.size) == nil {
+			fdatasync(s.f)
+		}
 		return err
 	}
 	s.size += int64(len(b))
-	return fdatasync(s.f)
+	return nil
 }
 
 func fdatasync(f *os.File) error {
@@ -282,8 +295,8 @@ func (db *DB) replay() error {
 		if bad >= 0 {
 			// Past a crash, the last write may be cut short; its events
 			// were never acknowledged. Keep the bytes for inspection.
-			db.log.Warn("intake log: unreadable bytes after the last whole record (a write cut short); the file is kept",
-				"file", path, "offset", bad)
+			db.log.Warn("intake log: unreadable bytes after the last whole record (a write cut short by a crash, or damage); the file is kept as .damaged",
+				"file", path, "offset", bad, "records_read", len(recs))
 			if err := os.Rename(path, path+".damaged"); err != nil {
 				return err
 			}

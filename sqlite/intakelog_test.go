@@ -566,3 +566,49 @@ func TestIntakeLogStress(t *testing.T) {
 		t.Errorf("%d accepted, %d claimed", n, len(claimed))
 	}
 }
+
+// An event whose record would pass the largest one replay reads is refused
+// (413), and does not spoil the events logged with it.
+func TestIntakeLogRecordTooLarge(t *testing.T) {
+	defer sqlite.SetMaxRecord(4 << 10)()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "alexis.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := event("big", "Create")
+	big.Raw = []byte(`{"x": "` + strings.Repeat("y", 5<<10) + `"}`)
+	if _, err := db.Enqueue(ctx, []*alexis.Event{event("a", "Create"), big}); alexis.ErrorCode(err) != alexis.ETOOLARGE {
+		t.Fatalf("enqueue of a too large event: %v", err)
+	}
+	if _, err := db.Enqueue(ctx, []*alexis.Event{event("a", "Create"), event("b", "Create")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if d := cmp.Diff([]string{"1 opsgenie/a/Create queued", "2 opsgenie/b/Create queued"}, rows(t, path)); d != "" {
+		t.Errorf("after replay (-want +got):\n%s", d)
+	}
+}
+
+// Events moving from the intake log into the database (spills) are never
+// missing from QueueDepth.
+func TestQueueDepthDuringSpills(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t, sqlite.WithMaxHandOff(8))
+	for i := range 40 {
+		if _, err := db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprint(i), "Create")}); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := db.QueueDepth(ctx); err != nil || d < i+1 {
+			t.Fatalf("after %d events queue depth %d, %v", i+1, d, err)
+		}
+	}
+}

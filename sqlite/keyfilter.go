@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"hash/maphash"
 	"math/bits"
 )
@@ -61,22 +62,25 @@ func (f *keyFilter) mayHave(key string) bool {
 // and hands it to the log writer. It runs in the background from Open;
 // until it is done, the log writer looks every key up and remembers the
 // keys it logs meanwhile, which it adds when it takes the filter.
-func (db *DB) buildKeyFilter() {
-	f, err := db.scanKeys()
+func (db *DB) buildKeyFilter(ctx context.Context) {
+	defer close(db.filterDone)
+	f, err := db.scanKeys(ctx)
 	if err != nil {
-		db.log.Warn("building the filter of stored event keys failed; every new key is looked up in the database", "err", err)
+		if ctx.Err() == nil {
+			db.log.Warn("building the filter of stored event keys failed; every new key is looked up in the database", "err", err)
+		}
 		f = nil
 	}
 	db.filterReady <- f
 }
 
-func (db *DB) scanKeys() (*keyFilter, error) {
+func (db *DB) scanKeys(ctx context.Context) (*keyFilter, error) {
 	var n int
-	if err := db.read.QueryRow(`SELECT count(*) FROM events`).Scan(&n); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil {
 		return nil, err
 	}
 	f := newKeyFilter(n)
-	rows, err := db.read.Query(`SELECT key FROM events`)
+	rows, err := db.read.QueryContext(ctx, `SELECT key FROM events`)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +108,7 @@ func (db *DB) takeKeyFilter() {
 			f.add(k)
 		}
 		db.filter, db.filterBacklog = f, nil
+		db.filterOn.Store(true)
 	default:
 	}
 }

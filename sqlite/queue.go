@@ -186,18 +186,20 @@ func (db *DB) Finish(ctx context.Context, id int64, runs []alexis.TaskRun, errMs
 }
 
 // QueueDepth returns how many events are queued or running, in the
-// database and in the intake log. (An event counts twice for the instant
-// between the commit of its running row and its leaving the log.)
+// database and in the intake log. (An event moving from the log into the
+// database at that instant may count twice.)
 func (db *DB) QueueDepth(ctx context.Context) (int, error) {
+	// The log first: an event that leaves it meanwhile is then counted
+	// twice rather than not at all.
+	db.pendMu.Lock()
+	pend := db.pendLive
+	db.pendMu.Unlock()
 	var n int
 	err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE status IN ('queued', 'running')`).Scan(&n)
 	if err != nil {
 		return 0, internal("queue depth", err)
 	}
-	db.pendMu.Lock()
-	n += db.pendLive
-	db.pendMu.Unlock()
-	return n, nil
+	return n + pend, nil
 }
 
 // EventStatus returns the state of one stored event and how often it was
