@@ -57,7 +57,11 @@ type DB struct {
 	// owns logDir, seg, nextSeg, nextID and logBuf.
 	logDir     string
 	seg        *segment
-	nextSeg    uint64
+	nextSeg    atomic.Uint64
+	prepared   chan *segment // the next segment, preallocated (prepareSegments)
+	prepWant   chan struct{} // the current segment is half full
+	prepDone   chan struct{}
+	stopPrep   context.CancelFunc
 	nextID     int64
 	logBuf     []byte
 	logWrites  atomic.Int64
@@ -165,6 +169,10 @@ func Open(path string, opts ...Option) (*DB, error) {
 	fctx, cancel := context.WithCancel(context.Background())
 	db.stopFilter, db.filterDone = cancel, make(chan struct{})
 	go db.buildKeyFilter(fctx)
+	pctx, pcancel := context.WithCancel(context.Background())
+	db.stopPrep, db.prepDone, db.prepared = pcancel, make(chan struct{}), make(chan *segment)
+	db.prepWant = make(chan struct{}, 1)
+	go db.prepareSegments(pctx)
 	go db.commitLoop()
 	go db.intakeLoop()
 	return db, nil
@@ -298,6 +306,9 @@ func (db *DB) Close() error {
 		<-db.filterDone
 		close(db.intakeStop)
 		<-db.intakeDone
+		db.stopPrep()
+		<-db.prepDone
+		db.dropPrepared()
 		if db.seg != nil {
 			db.seal(db.seg)
 			db.seg = nil

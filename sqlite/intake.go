@@ -326,7 +326,7 @@ func (db *DB) lookupKeys(keys []string) (map[string]alexis.Receipt, error) {
 // sealed: what it holds is replayed at the next start (duplicates of
 // events that were retried are then skipped by key).
 func (db *DB) appendLog(b []byte) error {
-	if db.seg == nil || db.seg.size >= segMaxSize {
+	if db.seg == nil || db.seg.size > 0 && db.seg.size+int64(len(b)) > db.seg.alloc {
 		if err := db.rotate(); err != nil {
 			return err
 		}
@@ -341,22 +341,69 @@ func (db *DB) appendLog(b []byte) error {
 		return err
 	}
 	db.logWrites.Add(1)
+	if db.seg.size > db.seg.alloc/2 {
+		select { // half full: have the next one prepared
+		case db.prepWant <- struct{}{}:
+		default:
+		}
+	}
 	return nil
 }
 
 // rotate seals the current segment and starts the next one.
 func (db *DB) rotate() error {
-	seq := db.nextSeg
-	db.nextSeg++ // even when creating it fails: the next try takes a new name
-	s, err := createSegment(db.logDir, seq)
-	if err != nil {
-		return fmt.Errorf("intake log: %w", err)
+	var s *segment
+	select {
+	case s = <-db.prepared: // made ready in the background (prepareSegments)
+	default:
+		var err error
+		// A new name even when creating it fails: the next try takes another.
+		if s, err = createSegment(db.logDir, db.nextSeg.Add(1)-1, segMinSize); err != nil {
+			return fmt.Errorf("intake log: %w", err)
+		}
 	}
 	if db.seg != nil {
 		db.seal(db.seg)
 	}
 	db.seg = s
 	return nil
+}
+
+// prepareSegments makes the next segment, created and preallocated, when
+// the current one is half full, so that a rotation does not make a batch
+// wait for 16 MiB of zeros (a store that never fills its first, small
+// segment never gets one). It runs from Open until ctx ends; a segment it
+// made and nobody took is removed.
+func (db *DB) prepareSegments(ctx context.Context) {
+	defer close(db.prepDone)
+	for {
+		select {
+		case <-db.prepWant:
+		case <-ctx.Done():
+			return
+		}
+		s, err := createSegment(db.logDir, db.nextSeg.Add(1)-1, segMaxSize)
+		if err != nil {
+			db.log.Warn("intake log: preparing the next segment failed; the log writer will create it", "err", err)
+			continue
+		}
+		select {
+		case db.prepared <- s:
+		case <-ctx.Done():
+			s.f.Close()
+			removeFile(s.path)
+		}
+	}
+}
+
+// dropPrepared removes a prepared segment nobody took (at Close).
+func (db *DB) dropPrepared() {
+	select {
+	case s := <-db.prepared:
+		s.f.Close()
+		removeFile(s.path)
+	default:
+	}
 }
 
 // seal closes a segment that is no longer written; it is deleted once its

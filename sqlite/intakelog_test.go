@@ -169,8 +169,17 @@ func TestIntakeLogTornTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Cut the second record short.
-	if err := os.WriteFile(seg, data[:len(data)-7], 0o600); err != nil {
+	// Cut the second record short: in a preallocated segment, the bytes a
+	// torn write did not reach are still zeros.
+	end := len(data)
+	for end > 0 && data[end-1] == 0 {
+		end--
+	}
+	if end == len(data) {
+		t.Fatal("the segment is not preallocated")
+	}
+	clear(data[end-7 : end])
+	if err := os.WriteFile(seg, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	db, err = sqlite.Open(path)
@@ -610,5 +619,71 @@ func TestQueueDepthDuringSpills(t *testing.T) {
 		if d, err := db.QueueDepth(ctx); err != nil || d < i+1 {
 			t.Fatalf("after %d events queue depth %d, %v", i+1, d, err)
 		}
+	}
+}
+
+// Past its preallocated size the log goes on in a new segment (prepared in
+// the background once the current one is half full); segments whose
+// events are all in the database are deleted; a crash in between loses
+// nothing.
+func TestIntakeLogRotation(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "alexis.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"pad": "` + strings.Repeat("x", 10<<10) + `"}`)
+	const n = 300 // about 3 MiB: the first segment (1 MiB) and more
+	for i := range n {
+		ev := event(fmt.Sprint(i), "Create")
+		ev.Raw = body
+		if _, err := db.Enqueue(ctx, []*alexis.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if segs := segments(t, db); len(segs) < 2 {
+		t.Fatalf("segments after 3 MiB: %v", segs)
+	}
+	// Handle the first half, then crash.
+	for done := 0; done < n/2; {
+		qs, err := db.Claim(ctx, 16)
+		if err != nil || len(qs) == 0 {
+			t.Fatalf("claim: %v %v", qs, err)
+		}
+		for _, q := range qs {
+			if err := db.Finish(ctx, q.ID, nil, ""); err != nil {
+				t.Fatal(err)
+			}
+			done++
+		}
+	}
+	first := segments(t, db)[0]
+	if first == "0000000000000000.log" {
+		t.Errorf("the first segment, all handled, is still there: %v", segments(t, db))
+	}
+	if err := db.Crash(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := rows(t, path)
+	if len(got) != n {
+		t.Fatalf("%d events after replay, want %d", len(got), n)
+	}
+	queued := 0
+	for _, r := range got {
+		if strings.HasSuffix(r, " queued") {
+			queued++
+		}
+	}
+	if queued < n/2-16 || queued > n/2 {
+		t.Errorf("%d queued after replay, want about %d", queued, n/2)
+	}
+	if segs := segments(t, db); len(segs) != 0 {
+		t.Errorf("segments after replay: %v", segs)
 	}
 }
