@@ -115,3 +115,13 @@ func BenchmarkEventJSON(b *testing.B) {
 		}
 	})
 }
+
+func TestRecordLen(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 16383, 16384, 70000} {
+		p := &pending{key: "k", source: "opsgenie", event: make([]byte, n), body: make([]byte, n/2)}
+		rec := appendRecord(nil, p.key, p.source, p.ignore, p.received, p.event, p.body)
+		if got, want := p.recordLen(), len(rec)-recHeader; got != want {
+			t.Errorf("fields of %d bytes: recordLen %d, record %d", n, got, want)
+		}
+	}
+}

@@ -38,6 +38,23 @@ type pending struct {
 	state    pstate
 }
 
+// recordLen is the length of p's log record, header left out.
+func (p *pending) recordLen() int {
+	n := recFixed
+	for _, l := range []int{len(p.key), len(p.source), len(p.ignore), len(p.event), len(p.body)} {
+		n += uvarintLen(uint64(l)) + l
+	}
+	return n
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}
+
 // status is what a duplicate delivery of p is told.
 func (p *pending) status() string {
 	switch p.state {
@@ -52,7 +69,6 @@ func (p *pending) status() string {
 // intakeReq is one Enqueue call waiting for the log writer.
 type intakeReq struct {
 	rows []*pending
-	recs [][]byte // each row's record, id not yet set
 	out  []alexis.Receipt
 	err  error
 	done chan struct{}
@@ -73,15 +89,14 @@ type intakeReq struct {
 // them, so that Claim hands them over without decoding them; do not modify
 // their maps and slices after Enqueue.
 func (db *DB) Enqueue(ctx context.Context, evs []*alexis.Event) ([]alexis.Receipt, error) {
-	req := &intakeReq{rows: make([]*pending, len(evs)), recs: make([][]byte, len(evs)), done: make(chan struct{})}
+	req := &intakeReq{rows: make([]*pending, len(evs)), done: make(chan struct{})}
 	for i, ev := range evs {
 		p, err := db.pendingOf(ev)
 		if err != nil {
 			return nil, err
 		}
 		req.rows[i] = p
-		req.recs[i] = appendRecord(nil, p.key, p.source, p.ignore, p.received, p.event, p.body)
-		if n := len(req.recs[i]) - recHeader; n > maxRecord {
+		if n := p.recordLen(); n > maxRecord {
 			return nil, alexis.Errorf(alexis.ETOOLARGE, "event %s too large to store: %d bytes", p.key, n)
 		}
 	}
@@ -264,12 +279,12 @@ func (db *DB) intakeBatch(batch []*intakeReq) {
 				p.state = pIgnored
 			}
 			fresh[p.key] = p
-			sealRecord(r.recs[i], p.id)
-			buf = append(buf, r.recs[i]...)
+			start := len(buf)
+			buf = appendRecord(buf, p.key, p.source, p.ignore, p.received, p.event, p.body)
+			sealRecord(buf[start:], p.id)
 			r.out[i] = alexis.Receipt{ID: p.id, Key: p.key, Status: p.status(), Ignored: p.ignore}
 			added = append(added, p)
 		}
-		r.recs = nil
 	}
 	if len(added) > 0 {
 		if err := db.appendLog(buf); err != nil {

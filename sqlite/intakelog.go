@@ -51,9 +51,8 @@ var maxRecord = maxRecordLen
 
 var crcTable = crc32.MakeTable(crc32.Castagnoli)
 
-// appendRecord appends the record of row to b with id 0; setRecordID
-// fills it in once the log writer assigned it. It returns the extended
-// slice.
+// appendRecord appends a record to b with id 0; sealRecord fills it in.
+// It returns the extended slice.
 func appendRecord(b []byte, key, source, ignore string, received int64, event, body []byte) []byte {
 	n := recFixed + 5*binary.MaxVarintLen64 + len(key) + len(source) + len(ignore) + len(event) + len(body)
 	b = slices.Grow(b, n)
