@@ -224,7 +224,7 @@ func (w *wtx) query(q string, args ...any) (*sql.Rows, error) {
 // prepare prepares the writer's statements, before the committer starts.
 func (db *DB) prepare() error {
 	db.stmts = map[string]*sql.Stmt{}
-	qs := []string{insertPending, insertExecution, beginTask, selectTask,
+	qs := []string{insertPending, insertClaimed, insertExecution, beginTask, selectTask,
 		updateTask, finishEvent, requeueEvent, recoverEvents, heartbeat}
 	for n := 1; n <= MaxClaim; n++ {
 		qs = append(qs, claimQuery(n))

@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"testing"
 	"time"
@@ -21,7 +20,8 @@ func richEvent(id string) *alexis.Event {
 }
 
 // An event claimed in the process that queued it comes from memory (the
-// hand-off), and equals what Claim decodes from the store.
+// hand-off), requeued it goes back there, and it equals what Claim decodes
+// from the store after a restart.
 func TestHandOffEqualsStored(t *testing.T) {
 	ctx := context.Background()
 	db, path := open(t)
@@ -30,39 +30,41 @@ func TestHandOffEqualsStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev.Message = "changed by the caller after Enqueue"
-	// Spoil the stored copy: only the hand-off can still give the event.
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`UPDATE events SET event = 'not json' WHERE id = 1`); err != nil {
-		t.Fatal(err)
-	}
 	qs, err := db.Claim(ctx, 1)
-	if err != nil || len(qs) != 1 {
+	if err != nil || len(qs) != 1 || qs[0].Attempts != 1 {
 		t.Fatalf("claim: %v %v", qs, err)
 	}
 	handed := qs[0].Event
 	if handed.Message != "disk full" {
 		t.Errorf("hand-off message = %q, want the one enqueued", handed.Message)
 	}
-	// Requeued, it is decoded from the store: put the stored copy back.
-	if _, err := raw.Exec(`UPDATE events SET event = ? WHERE id = 1`, mustJSON(t, richEvent("a"))); err != nil {
-		t.Fatal(err)
-	}
 	if err := db.Requeue(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
 	qs, err = db.Claim(ctx, 1)
+	if err != nil || len(qs) != 1 || qs[0].Event != handed || qs[0].Attempts != 2 {
+		t.Fatalf("claim after requeue: %+v %v", qs, err)
+	}
+	if err := db.Requeue(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil { // moves it to the database, queued
+		t.Fatal(err)
+	}
+	db2, err := reopen(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	qs, err = db2.Claim(ctx, 1)
 	if err != nil || len(qs) != 1 {
-		t.Fatalf("claim again: %v %v", qs, err)
+		t.Fatalf("claim after reopen: %v %v", qs, err)
 	}
 	if d := cmp.Diff(qs[0].Event, handed); d != "" {
 		t.Errorf("hand-off differs from the stored event (-stored +handed):\n%s", d)
 	}
 	if qs[0].Event == handed {
-		t.Error("the second claim returned the hand-off again")
+		t.Error("the claim after reopen returned the hand-off")
 	}
 }
 

@@ -19,7 +19,7 @@ type pstate uint8
 
 const (
 	pQueued   pstate = iota // waiting in pendQ for a worker
-	pClaiming               // taken by Claim: its running row is being inserted
+	pClaiming               // taken by Claim: a worker handles it; its row is written with the first journal entry or the outcome
 	pSpilling               // being inserted as queued (memory bound, Close)
 	pIgnored                // ignored: its row is being inserted
 )
@@ -36,6 +36,8 @@ type pending struct {
 	ev       *alexis.Event // the event, for Claim: no decoding
 	seg      *segment
 	state    pstate
+	attempts int  // claims so far (while it is only in the log)
+	moved    bool // its row committed in SQLite (guarded by pendMu)
 }
 
 // recordLen is the length of p's log record, header left out.
@@ -520,6 +522,10 @@ func (db *DB) movedToSQLite(ps []*pending) {
 	var gone []*segment
 	db.pendMu.Lock()
 	for _, p := range ps {
+		if p.moved {
+			continue // two writes of one event (BeginTask of two targets)
+		}
+		p.moved = true
 		db.moved = append(db.moved, p.key)
 		delete(db.pendByID, p.id)
 		if p.state != pIgnored {
@@ -540,18 +546,44 @@ func (db *DB) movedToSQLite(ps []*pending) {
 const insertPending = `INSERT INTO events(id, key, source, received, status, ignore, attempts, claimed, event, body)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// insertClaimed writes the row of an event a worker claimed from the log,
+// as running, unless another write of the same event did already.
+const insertClaimed = insertPending + ` ON CONFLICT(id) DO NOTHING`
+
 // insertRows inserts pending events as rows with the given status.
 func (w *wtx) insertRows(ps []*pending, status string, claimed int64) error {
-	attempts := 0
-	if status == alexis.EventRunning {
-		attempts = 1
-	}
 	for _, p := range ps {
-		if _, err := w.exec(insertPending, p.id, p.key, p.source, p.received, status, p.ignore, attempts, claimed,
+		if _, err := w.exec(insertPending, p.id, p.key, p.source, p.received, status, p.ignore, 0, claimed,
 			string(p.event), p.body); err != nil {
 			return internal("store event", err)
 		}
 	}
+	return nil
+}
+
+// claimedInLog returns the event id if a worker claimed it from the
+// intake log and its row is not yet in SQLite.
+func (db *DB) claimedInLog(id int64) *pending {
+	db.pendMu.Lock()
+	defer db.pendMu.Unlock()
+	if p := db.pendByID[id]; p != nil && p.state == pClaiming && !p.moved {
+		return p
+	}
+	return nil
+}
+
+// writeClaimed writes, in the transaction of w, the running row of an
+// event claimed from the log (p, from claimedInLog; nil: nothing to do),
+// and once that committed, lets the log forget it.
+func (db *DB) writeClaimed(w *wtx, o *op, p *pending) error {
+	if p == nil {
+		return nil
+	}
+	if _, err := w.exec(insertClaimed, p.id, p.key, p.source, p.received, alexis.EventRunning, p.ignore, p.attempts,
+		db.now().UnixNano(), string(p.event), p.body); err != nil {
+		return internal("store event", err)
+	}
+	o.onCommit = func() { db.movedToSQLite([]*pending{p}) }
 	return nil
 }
 

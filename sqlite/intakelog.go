@@ -308,7 +308,7 @@ func (db *DB) replay() error {
 	if err != nil {
 		return err
 	}
-	var maxID int64
+	var maxID, replayed int64
 	for _, seq := range seqs {
 		path := filepath.Join(db.logDir, segmentName(seq))
 		recs, bad, err := readSegment(path)
@@ -318,9 +318,11 @@ func (db *DB) replay() error {
 		for len(recs) > 0 {
 			chunk := recs[:min(len(recs), 256)]
 			recs = recs[len(chunk):]
-			if err := db.replayRecords(chunk); err != nil {
+			n, err := db.replayRecords(chunk)
+			if err != nil {
 				return fmt.Errorf("replaying %s: %w", path, err)
 			}
+			replayed += n
 			for _, r := range chunk {
 				maxID = max(maxID, r.id)
 			}
@@ -338,6 +340,9 @@ func (db *DB) replay() error {
 		if err := removeFile(path); err != nil {
 			return err
 		}
+	}
+	if replayed > 0 {
+		db.log.Warn("resuming events the previous run accepted and did not finish (from the intake log)", "events", replayed)
 	}
 	if len(seqs) > 0 {
 		db.nextSeg.Store(seqs[len(seqs)-1] + 1)
@@ -357,23 +362,28 @@ const replayEvent = `INSERT INTO events(id, key, source, received, status, ignor
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 
 // replayRecords inserts records in one transaction; those whose key is
-// already stored are skipped.
-func (db *DB) replayRecords(recs []logRecord) error {
+// already stored are skipped. It returns how many queued events it added.
+func (db *DB) replayRecords(recs []logRecord) (int64, error) {
 	tx, err := db.writer.Begin()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer tx.Rollback()
+	var n int64
 	for _, r := range recs {
 		status := alexis.EventQueued
 		if r.ignore != "" {
 			status = alexis.EventIgnored
 		}
-		if _, err := tx.Exec(replayEvent, r.id, r.key, r.source, r.received, status, r.ignore, string(r.event), r.body); err != nil {
-			return err
+		res, err := tx.Exec(replayEvent, r.id, r.key, r.source, r.received, status, r.ignore, string(r.event), r.body)
+		if err != nil {
+			return 0, err
+		}
+		if k, _ := res.RowsAffected(); k > 0 && status == alexis.EventQueued {
+			n += k
 		}
 	}
-	return tx.Commit()
+	return n, tx.Commit()
 }
 
 // lockDir takes an exclusive lock on dir's LOCK file, held until the

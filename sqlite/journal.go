@@ -33,8 +33,12 @@ const RuleChanged = "not run: the rule changed since this event began (the journ
 // caller must then not run it: this is what keeps an action from running
 // twice when an event is handled again after a crash.
 func (db *DB) BeginTask(ctx context.Context, eventID int64, task int, t alexis.TaskRun) (id int64, prior *alexis.Result, err error) {
-	err = db.write(ctx, 1, func(w *wtx, _ *op) error {
+	p := db.claimedInLog(eventID)
+	err = db.write(ctx, 1, func(w *wtx, o *op) error {
 		prior = nil
+		if err := db.writeClaimed(w, o, p); err != nil {
+			return err
+		}
 		err := w.queryRow(beginTask,
 			eventID, t.Rule, task, t.Target, t.Action, t.Reason, t.Command, "running", 0, ns(t.Started), 0, "", "").Scan(&id)
 		if err == nil {

@@ -29,29 +29,20 @@ func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 	return db.claimPending(ctx, n)
 }
 
-// claimPending claims up to n events waiting in the intake log.
+// claimPending claims up to n events waiting in the intake log. Nothing
+// is written: an event claimed from the log gets its row in SQLite with
+// its first journal entry (BeginTask) or with its outcome (Finish),
+// whichever comes first, so an event that runs no action costs one write.
+// If the process dies before, the event is still in the log, and the next
+// start handles it again; a task that began is in the journal.
 func (db *DB) claimPending(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 	db.pendMu.Lock()
+	defer db.pendMu.Unlock()
 	ps := db.popPending(n, pClaiming)
-	db.pendMu.Unlock()
-	if len(ps) == 0 {
-		return nil, nil
-	}
 	out := make([]*alexis.QueuedEvent, len(ps))
 	for i, p := range ps {
-		out[i] = &alexis.QueuedEvent{ID: p.id, Event: p.ev, Attempts: 1}
-	}
-	now := db.now().UnixNano()
-	err := db.write(ctx, len(ps), func(w *wtx, o *op) error {
-		if err := w.insertRows(ps, alexis.EventRunning, now); err != nil {
-			return err
-		}
-		o.onCommit = func() { db.movedToSQLite(ps) }
-		return nil
-	})
-	if err != nil {
-		db.unpop(ps)
-		return nil, err
+		p.attempts++
+		out[i] = &alexis.QueuedEvent{ID: p.id, Event: p.ev, Attempts: p.attempts}
 	}
 	return out, nil
 }
@@ -159,6 +150,10 @@ func (db *DB) Recover(ctx context.Context) (int, error) {
 // stopped before it finished. Tasks that ran are in the journal and will
 // not run again (see BeginTask).
 func (db *DB) Requeue(ctx context.Context, id int64) error {
+	if p := db.claimedInLog(id); p != nil {
+		db.unpop([]*pending{p})
+		return nil
+	}
 	n, err := db.exec(ctx, "requeue event", requeueEvent, id)
 	if n > 0 {
 		db.sqlQueued.Store(true)
@@ -171,7 +166,11 @@ func (db *DB) Requeue(ctx context.Context, id int64) error {
 // tasks that failed before they could start). errMsg records a failure to
 // write the outcome back (a notifier error).
 func (db *DB) Finish(ctx context.Context, id int64, runs []alexis.TaskRun, errMsg string) error {
-	return db.write(ctx, 1+len(runs), func(w *wtx, _ *op) error {
+	p := db.claimedInLog(id)
+	return db.write(ctx, 1+len(runs), func(w *wtx, o *op) error {
+		if err := db.writeClaimed(w, o, p); err != nil {
+			return err
+		}
 		for _, r := range runs {
 			if _, err := w.exec(insertExecution, id, r.Rule, -1, r.Target, r.Action, r.Reason, r.Command,
 				string(r.Status), r.ExitCode, ns(r.Started), int64(r.Duration), tail(r.Output), r.Error); err != nil {
