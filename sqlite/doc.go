@@ -31,9 +31,13 @@
 // means no writer ever waits in SQLite's busy handler. Queries run on
 // read-only connections beside it.
 //
-// An event reaches the database when a worker claims it: Claim inserts
-// its row as running, in one write, and hands the worker the event as
-// Enqueue got it (kept in memory, no decoding). Ignored events are
+// A worker claims an event from the log without a write: Claim hands it
+// the event as Enqueue got it (kept in memory, no decoding), and the
+// event's row reaches the database with its first journal entry
+// (BeginTask, before any action runs) or with its outcome (Finish),
+// whichever comes first: an event that runs no action costs one write. If
+// the process dies before that, the event is still in the log and the
+// next start handles it again (nothing of it had run). Ignored events are
 // inserted as ignored right after they are logged; past MaxHandOff events
 // waiting in memory, the oldest half are inserted as queued; Close inserts
 // every event still waiting, as queued. A segment is deleted once all its

@@ -16,8 +16,8 @@ import (
 //
 // Events queued in the database (requeued, resumed after a restart, or
 // moved there from memory) come first, in order; then the events waiting
-// in the intake log, in order, handed over from memory: their running row
-// is inserted in SQLite now, in one write.
+// in the intake log, in order, handed over from memory without a write
+// (claimPending).
 func (db *DB) Claim(ctx context.Context, n int) ([]*alexis.QueuedEvent, error) {
 	n = min(max(n, 1), MaxClaim)
 	if db.sqlQueued.Load() {
