@@ -206,10 +206,7 @@ func (db *DB) QueueDepth(ctx context.Context) (int, error) {
 func (db *DB) EventStatus(ctx context.Context, id int64) (status string, attempts int, err error) {
 	db.pendMu.Lock()
 	if p := db.pendByID[id]; p != nil {
-		status, attempts = p.status(), 0
-		if p.state == pClaiming {
-			attempts = 1
-		}
+		status, attempts = p.status(), p.attempts
 		db.pendMu.Unlock()
 		return status, attempts, nil
 	}
