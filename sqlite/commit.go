@@ -26,6 +26,9 @@ type op struct {
 // handed over, the op is waited for even if ctx ends, so a caller never
 // reports a failure for a write that in fact committed.
 func (db *DB) write(ctx context.Context, n int, fn func(w *wtx, o *op) error) error {
+	if err := ctx.Err(); err != nil {
+		return err // not handed over: select would pick at random below
+	}
 	o := &op{fn: fn, n: max(n, 1), done: make(chan error, 1)}
 	db.mu.RLock()
 	if db.closed {

@@ -24,7 +24,7 @@ import (
 // Accepted events are first appended to the intake log (a directory of
 // segment files beside the database) by one goroutine that shares one
 // write and one fdatasync among every waiting Enqueue (intakelog.go); they
-// reach SQLite when a worker claims them. Every write of SQLite (claims,
+// reach SQLite with their first journal entry or their outcome (doc.go). Every write of SQLite (claims,
 // results, the journal) goes through another goroutine that batches
 // concurrent writes into one transaction (group commit) on one connection
 // with synchronous=FULL. Either way, each write is durable, across a power

@@ -1,5 +1,7 @@
 package sqlite
 
+import "context"
+
 // Crash closes the store as a crash would leave it: the events waiting in
 // the intake log are not moved into the database (what the committer
 // already holds is still committed, as it could have been before a
@@ -45,4 +47,17 @@ func SetMaxRecord(n int) func() {
 	old := maxRecord
 	maxRecord = n
 	return func() { maxRecord = old }
+}
+
+// HoldCommits makes the group committer wait (inside a transaction of its
+// own) until the returned function is called.
+func (db *DB) HoldCommits() (release func()) {
+	held, free := make(chan struct{}), make(chan struct{})
+	go db.write(context.Background(), 1, func(*wtx, *op) error {
+		close(held)
+		<-free
+		return nil
+	})
+	<-held
+	return func() { close(free) }
 }

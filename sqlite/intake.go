@@ -483,8 +483,12 @@ func (db *DB) addPending(added []*pending) {
 // state st. Call with pendMu held.
 func (db *DB) popPending(n int, st pstate) []*pending {
 	n = min(n, len(db.pendQ))
-	out := make([]*pending, n)
-	copy(out, db.pendQ[:n])
+	out := make([]*pending, 0, n)
+	for _, p := range db.pendQ[:n] {
+		if !p.moved { // (never, by construction; a safety net)
+			out = append(out, p)
+		}
+	}
 	clear(db.pendQ[:n])
 	db.pendQ = db.pendQ[n:]
 	if len(db.pendQ) == 0 {
@@ -501,16 +505,13 @@ func (db *DB) popPending(n int, st pstate) []*pending {
 func (db *DB) unpop(ps []*pending) {
 	db.pendMu.Lock()
 	defer db.pendMu.Unlock()
-	for _, p := range ps {
-		if p.state != pIgnored {
-			p.state = pQueued
-		}
-	}
 	var q []*pending
 	for _, p := range ps {
-		if p.state == pQueued {
-			q = append(q, p)
+		if p.moved || p.state == pIgnored {
+			continue // in the database already; ignored events wait for the next start
 		}
+		p.state = pQueued
+		q = append(q, p)
 	}
 	db.pendQ = append(q, db.pendQ...)
 }
@@ -553,7 +554,7 @@ const insertClaimed = insertPending + ` ON CONFLICT(id) DO NOTHING`
 // insertRows inserts pending events as rows with the given status.
 func (w *wtx) insertRows(ps []*pending, status string, claimed int64) error {
 	for _, p := range ps {
-		if _, err := w.exec(insertPending, p.id, p.key, p.source, p.received, status, p.ignore, 0, claimed,
+		if _, err := w.exec(insertPending, p.id, p.key, p.source, p.received, status, p.ignore, p.attempts, claimed,
 			string(p.event), p.body); err != nil {
 			return internal("store event", err)
 		}
@@ -561,8 +562,8 @@ func (w *wtx) insertRows(ps []*pending, status string, claimed int64) error {
 	return nil
 }
 
-// claimedInLog returns the event id if a worker claimed it from the
-// intake log and its row is not yet in SQLite.
+// claimedInLog returns the pending event id if a worker claimed it from
+// the intake log and its row is not yet in SQLite.
 func (db *DB) claimedInLog(id int64) *pending {
 	db.pendMu.Lock()
 	defer db.pendMu.Unlock()
@@ -579,9 +580,17 @@ func (db *DB) writeClaimed(w *wtx, o *op, p *pending) error {
 	if p == nil {
 		return nil
 	}
-	if _, err := w.exec(insertClaimed, p.id, p.key, p.source, p.received, alexis.EventRunning, p.ignore, p.attempts,
-		db.now().UnixNano(), string(p.event), p.body); err != nil {
+	res, err := w.exec(insertClaimed, p.id, p.key, p.source, p.received, alexis.EventRunning, p.ignore, p.attempts,
+		db.now().UnixNano(), string(p.event), p.body)
+	if err != nil {
 		return internal("store event", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Written by another write of the same event; make sure it is.
+		var key string
+		if err := w.queryRow(`SELECT key FROM events WHERE id = ?`, p.id).Scan(&key); err != nil || key != p.key {
+			return internal("store event", fmt.Errorf("event %d is stored as %q, not %q (%v)", p.id, key, p.key, err))
+		}
 	}
 	o.onCommit = func() { db.movedToSQLite([]*pending{p}) }
 	return nil

@@ -20,10 +20,11 @@ import (
 // directory of append-only segment files beside the database
 // (alexis.db-intake/), written by one goroutine that appends every waiting
 // event with one write and one fdatasync (group commit) before Enqueue
-// returns. Events move from the log into SQLite when a worker claims them
-// (one INSERT of the running row, instead of an INSERT and an UPDATE), when
-// they are ignored, when too many wait in memory, and when the store
-// closes. A segment is deleted once every event in it is in SQLite; at
+// returns. Events move from the log into SQLite with their first journal
+// entry or their outcome after a worker claimed them (doc.go), when they
+// are ignored, when too many wait in memory, and when the store closes.
+// Segment numbers give no order: a segment prepared in the background may
+// be used after one made later; replay does not rely on their order. A segment is deleted once every event in it is in SQLite; at
 // Open, what is left is replayed into SQLite (ON CONFLICT DO NOTHING, so a
 // replay is idempotent) before anything else happens.
 //

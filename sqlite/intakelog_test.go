@@ -693,3 +693,61 @@ func TestIntakeLogRotation(t *testing.T) {
 		t.Errorf("segments after replay: %v", segs)
 	}
 }
+
+// A Requeue of an event claimed from the log, while its first journal
+// entry waits for a commit (a shutdown with a slow disk): the event is
+// requeued in the database, where the journal is, and not put back in
+// memory as well.
+func TestRequeueWhileBeginTaskWaits(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	if _, err := db.Enqueue(ctx, []*alexis.Event{richEvent("a")}); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := db.Claim(ctx, 1)
+	if err != nil || len(qs) != 1 {
+		t.Fatalf("claim: %v %v", qs, err)
+	}
+	release := db.HoldCommits()
+	began := make(chan error, 1)
+	go func() {
+		_, _, err := db.BeginTask(ctx, 1, 0, alexis.TaskRun{Rule: "r", Target: "web-01", Action: "ssh"})
+		began <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // BeginTask's write is queued first
+	requeued := make(chan error, 1)
+	go func() { requeued <- db.Requeue(ctx, 1) }()
+	time.Sleep(100 * time.Millisecond)
+	release()
+	if err := <-began; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-requeued; err != nil {
+		t.Fatal(err)
+	}
+	qs, err = db.Claim(ctx, 4)
+	if err != nil || len(qs) != 1 || qs[0].Event == nil || qs[0].Attempts != 2 {
+		t.Fatalf("claim after the requeue: %+v %v", qs, err)
+	}
+	// The second run finds the journal entry (the task was interrupted).
+	if _, prior, err := db.BeginTask(ctx, 1, 0, alexis.TaskRun{Rule: "r", Target: "web-01", Action: "ssh"}); err != nil || prior == nil {
+		t.Errorf("second begin: prior %v, %v", prior, err)
+	}
+	if qs, _ := db.Claim(ctx, 4); len(qs) != 0 {
+		t.Errorf("claimed again: %+v", qs)
+	}
+	if err := db.Finish(ctx, 1, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Finish of an event that no worker claimed is an error, not a no-op.
+func TestFinishUnknownEvent(t *testing.T) {
+	db, _ := open(t)
+	if err := db.Finish(context.Background(), 42, nil, ""); alexis.ErrorCode(err) != alexis.ENOTFOUND {
+		t.Errorf("finish of an unknown event: %v", err)
+	}
+}

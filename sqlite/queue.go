@@ -151,8 +151,21 @@ func (db *DB) Recover(ctx context.Context) (int, error) {
 // not run again (see BeginTask).
 func (db *DB) Requeue(ctx context.Context, id int64) error {
 	if p := db.claimedInLog(id); p != nil {
-		db.unpop([]*pending{p})
-		return nil
+		// Through the committer, after any BeginTask or Finish of the event
+		// already waiting there: if one of those wrote the row, requeue the
+		// row; otherwise put the event back in memory.
+		return db.write(ctx, 1, func(w *wtx, o *op) error {
+			res, err := w.exec(requeueEvent, id)
+			if err != nil {
+				return internal("requeue event", err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				o.onCommit = func() { db.sqlQueued.Store(true) }
+			} else {
+				o.onCommit = func() { db.unpop([]*pending{p}) }
+			}
+			return nil
+		})
 	}
 	n, err := db.exec(ctx, "requeue event", requeueEvent, id)
 	if n > 0 {
@@ -177,8 +190,12 @@ func (db *DB) Finish(ctx context.Context, id int64, runs []alexis.TaskRun, errMs
 				return internal("record execution", err)
 			}
 		}
-		if _, err := w.exec(finishEvent, db.now().UnixNano(), errMsg, id); err != nil {
+		res, err := w.exec(finishEvent, db.now().UnixNano(), errMsg, id)
+		if err != nil {
 			return internal("finish event", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return alexis.Errorf(alexis.ENOTFOUND, "finish event %d: no such event claimed", id)
 		}
 		return nil
 	})
