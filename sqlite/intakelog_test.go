@@ -18,6 +18,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// openAgain opens the store at path again (after a Close or a Crash); it is
+// closed when the test ends.
+func openAgain(t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // segments lists the files of the intake log.
 func segments(t *testing.T, db *sqlite.DB) []string {
 	t.Helper()
@@ -66,11 +78,7 @@ func rows(t *testing.T, path string) []string {
 // repeated delivery is still a duplicate.
 func TestIntakeLogCrashReplay(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "alexis.db")
-	db, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := open(t)
 	ign := richEvent("c")
 	ign.Ignore = "test notification"
 	if _, err := db.Enqueue(ctx, []*alexis.Event{richEvent("a"), richEvent("b"), ign}); err != nil {
@@ -96,11 +104,7 @@ func TestIntakeLogCrashReplay(t *testing.T) {
 		t.Fatalf("before replay the database holds %q", got)
 	}
 
-	db, err = sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = openAgain(t, path)
 	want := []string{"1 opsgenie/a/Create running", "2 opsgenie/b/Create queued", "3 opsgenie/c/Create ignored"}
 	if d := cmp.Diff(want, rows(t, path)); d != "" {
 		t.Errorf("after replay (-want +got):\n%s", d)
@@ -151,11 +155,7 @@ func TestIntakeLogCrashReplay(t *testing.T) {
 // and starts clean.
 func TestIntakeLogTornTail(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "alexis.db")
-	db, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := open(t)
 	if _, err := db.Enqueue(ctx, []*alexis.Event{richEvent("a")}); err != nil {
 		t.Fatal(err)
 	}
@@ -188,11 +188,7 @@ func TestIntakeLogTornTail(t *testing.T) {
 	if err := os.WriteFile(seg, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	db, err = sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = openAgain(t, path)
 	if d := cmp.Diff([]string{"1 opsgenie/a/Create queued"}, rows(t, path)); d != "" {
 		t.Errorf("after replay (-want +got):\n%s", d)
 	}
@@ -414,22 +410,14 @@ func TestIntakeLogWriteFails(t *testing.T) {
 // the database, and a key stored before the start is still a duplicate.
 func TestIntakeLogKeyFilter(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "alexis.db")
-	db, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := open(t)
 	for i := range 50 {
 		if _, err := db.Enqueue(ctx, []*alexis.Event{event(fmt.Sprint(i), "Create")}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	db.Close()
-	db, err = sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = openAgain(t, path)
 	for i := 0; !db.KeyFilterReady(); i++ {
 		if i > 500 {
 			t.Fatal("the key filter was not built")
@@ -587,11 +575,7 @@ func TestIntakeLogStress(t *testing.T) {
 func TestIntakeLogRecordTooLarge(t *testing.T) {
 	defer sqlite.SetMaxRecord(4 << 10)()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "alexis.db")
-	db, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := open(t)
 	big := event("big", "Create")
 	big.Raw = []byte(`{"x": "` + strings.Repeat("y", 5<<10) + `"}`)
 	if _, err := db.Enqueue(ctx, []*alexis.Event{event("a", "Create"), big}); alexis.ErrorCode(err) != alexis.ETOOLARGE {
@@ -603,11 +587,7 @@ func TestIntakeLogRecordTooLarge(t *testing.T) {
 	if err := db.Crash(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = openAgain(t, path)
 	if d := cmp.Diff([]string{"1 opsgenie/a/Create queued", "2 opsgenie/b/Create queued"}, rows(t, path)); d != "" {
 		t.Errorf("after replay (-want +got):\n%s", d)
 	}
@@ -634,11 +614,7 @@ func TestQueueDepthDuringSpills(t *testing.T) {
 // nothing.
 func TestIntakeLogRotation(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "alexis.db")
-	db, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := open(t)
 	body := []byte(`{"pad": "` + strings.Repeat("x", 10<<10) + `"}`)
 	const n = 300 // about 3 MiB: the first segment (1 MiB) and more
 	for i := range n {
@@ -671,11 +647,7 @@ func TestIntakeLogRotation(t *testing.T) {
 	if err := db.Crash(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = openAgain(t, path)
 	got := rows(t, path)
 	if len(got) != n {
 		t.Fatalf("%d events after replay, want %d", len(got), n)
