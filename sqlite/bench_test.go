@@ -52,37 +52,8 @@ func BenchmarkEnqueueWithWorkers(b *testing.B) {
 	ctx := context.Background()
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	var handled atomic.Int64
-	var ww sync.WaitGroup
-	for range 4 {
-		ww.Add(1)
-		go func() {
-			defer ww.Done()
-			for {
-				qs, err := db.Claim(ctx, 1)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				if len(qs) == 0 {
-					select {
-					case <-stop:
-						return
-					case <-db.Wake():
-					case <-time.After(10 * time.Millisecond):
-					}
-					continue
-				}
-				run := alexis.TaskRun{Rule: "gc", Target: "web-01", Action: "ssh", Result: alexis.Result{Status: alexis.StatusDryRun, Started: time.Now()}}
-				if err := db.Finish(ctx, qs[0].ID, []alexis.TaskRun{run}, ""); err != nil {
-					b.Error(err)
-					return
-				}
-				handled.Add(1)
-			}
-		}()
-	}
+	run := alexis.TaskRun{Rule: "gc", Target: "web-01", Action: "ssh", Result: alexis.Result{Status: alexis.StatusDryRun, Started: time.Now()}}
+	ws := startWorkers(b, db, 4, 1, []alexis.TaskRun{run})
 	b.ResetTimer()
 	for range 32 {
 		wg.Add(1)
@@ -102,7 +73,6 @@ func BenchmarkEnqueueWithWorkers(b *testing.B) {
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(handled.Load())/float64(b.N), "handled/event")
-	close(stop)
-	ww.Wait()
+	b.ReportMetric(float64(ws.handled())/float64(b.N), "handled/event")
+	ws.drainAndStop(b, db)
 }

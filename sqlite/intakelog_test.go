@@ -297,38 +297,7 @@ func TestIntakeLogDuplicatesRaceClaims(t *testing.T) {
 	for i := range ids {
 		ids[i] = make([]int64, copies)
 	}
-	stop := make(chan struct{})
-	claimed := map[int64]int{}
-	var cmu sync.Mutex
-	var ww sync.WaitGroup
-	for range 3 {
-		ww.Add(1)
-		go func() {
-			defer ww.Done()
-			for {
-				qs, err := db.Claim(ctx, 4)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				cmu.Lock()
-				for _, q := range qs {
-					claimed[q.ID]++
-				}
-				cmu.Unlock()
-				for _, q := range qs {
-					db.Finish(ctx, q.ID, nil, "")
-				}
-				if len(qs) == 0 {
-					select {
-					case <-stop:
-						return
-					case <-db.Wake():
-					}
-				}
-			}
-		}()
-	}
+	ws := startWorkers(t, db, 3, 4, nil)
 	var wg sync.WaitGroup
 	for c := range copies {
 		wg.Add(1)
@@ -345,19 +314,7 @@ func TestIntakeLogDuplicatesRaceClaims(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	// Drain what is left, then stop the workers.
-	for {
-		d, err := db.QueueDepth(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d == 0 {
-			break
-		}
-		db.Claim(ctx, 0) // nudge: a claim here is counted below as well
-	}
-	close(stop)
-	ww.Wait()
+	claimed := ws.drainAndStop(t, db)
 	for k, got := range ids {
 		for _, id := range got[1:] {
 			if id != got[0] {
@@ -506,58 +463,10 @@ func TestIntakeLogStress(t *testing.T) {
 			}
 		}()
 	}
-	var mu sync.Mutex
-	claimed := map[int64]int{}
-	stop := make(chan struct{})
-	var ww sync.WaitGroup
-	for range workers {
-		ww.Add(1)
-		go func() {
-			defer ww.Done()
-			for {
-				qs, err := db.Claim(ctx, 4)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				for _, q := range qs {
-					mu.Lock()
-					claimed[q.ID]++
-					mu.Unlock()
-					if err := db.Finish(ctx, q.ID, nil, ""); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-				if len(qs) == 0 {
-					select {
-					case <-stop:
-						return
-					case <-db.Wake():
-					case <-time.After(5 * time.Millisecond):
-					}
-				}
-			}
-		}()
-	}
+	ws := startWorkers(t, db, workers, 4, nil)
 	pw.Wait()
 	close(accepted)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		d, err := db.QueueDepth(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queue depth still %d", d)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	close(stop)
-	ww.Wait()
+	claimed := ws.drainAndStop(t, db)
 	n := 0
 	for id := range accepted {
 		n++
