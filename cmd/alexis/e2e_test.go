@@ -246,19 +246,7 @@ shutdown_timeout: 2s
 `, rules, filepath.Join(dir, "data")))
 
 	p := startServe(t, dir, "--config", cfg)
-	body, err := os.ReadFile(gcPayload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post("http://"+p.addr+"/v1/opsgenie", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("POST /v1/opsgenie = %d, want 202", resp.StatusCode)
-	}
+	postGC(t, p.addr)
 	// The first task ran; the second waits for delay_after. Kill now.
 	waitFor(t, 20*time.Second, func() bool { b, _ := os.ReadFile(mark); return string(b) == "first\n" })
 	p.cmd.Process.Signal(syscall.SIGKILL)
@@ -273,7 +261,11 @@ shutdown_timeout: 2s
 		t.Fatalf("mark = %q, want each task exactly once", b)
 	}
 	// Delivering the same alert again (senders deliver at least once) runs nothing.
-	resp, err = http.Post("http://"+p2.addr+"/v1/opsgenie", "application/json", bytes.NewReader(body))
+	body, err := os.ReadFile(gcPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+p2.addr+"/v1/opsgenie", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,5 +320,24 @@ func waitFor(t *testing.T, d time.Duration, ok func() bool) {
 			t.Fatalf("condition not met within %v", d)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// postGC posts the duplicator GC alert to the server at addr and expects
+// 202.
+func postGC(t *testing.T, addr string) {
+	t.Helper()
+	body, err := os.ReadFile(gcPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://"+addr+"/v1/opsgenie", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /v1/opsgenie = %d, want 202", resp.StatusCode)
 	}
 }

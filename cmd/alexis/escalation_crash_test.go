@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,19 +55,7 @@ opsgenie:
 `, rules, filepath.Join(dir, "data"), og.URL, keyFile))
 
 	p := startServe(t, dir, "--config", cfg)
-	body, err := os.ReadFile(gcPayload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post("http://"+p.addr+"/v1/opsgenie", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("POST /v1/opsgenie = %d, want 202", resp.StatusCode)
-	}
+	postGC(t, p.addr)
 	// Handled (counted after the write-back, which stored the escalation):
 	// kill the server well before the escalation is due.
 	waitFor(t, 20*time.Second, func() bool {
