@@ -135,7 +135,7 @@ func serveHandler(b *testing.B, h http.Handler) (string, func()) {
 // sizes. BENCH_CLIENTS sets the concurrency (default 32), BENCH_WORKERS the
 // workers, BENCH_HOLD_WORKERS=1 holds the workers until every round ended
 // (intake alone), BENCH_PROF=file writes a CPU profile of the Alexis rounds
-// only.
+// only (and, with BENCH_HOLD_WORKERS, the workers' to file.workers).
 func BenchmarkIntakeOpsGenie(b *testing.B) {
 	n := b.N
 	rounds := 4
@@ -264,6 +264,18 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		logWrites = st.LogWrites()
 	}
 	c0 := processCPU()
+	if holding && prof != "" {
+		// The workers' own profile: their whole work comes after the rounds.
+		wf, err := os.Create(prof + ".workers")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer wf.Close()
+		if err := pprof.StartCPUProfile(wf); err != nil {
+			b.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	close(hold)
 	drain()
 	if holding {

@@ -547,9 +547,11 @@ func (db *DB) movedToSQLite(ps []*pending) {
 const insertPending = `INSERT INTO events(id, key, source, received, status, ignore, attempts, claimed, event, body)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// insertClaimed writes the row of an event a worker claimed from the log,
-// as running, unless another write of the same event did already.
-const insertClaimed = insertPending + ` ON CONFLICT(id) DO NOTHING`
+// insertClaimed writes the row of an event a worker claimed from the log
+// (running, or done by Finish), unless another write of the same event did
+// already.
+const insertClaimed = `INSERT INTO events(id, key, source, received, status, ignore, attempts, claimed, finished, error, event, body)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`
 
 // insertRows inserts pending events as rows with the given status.
 func (w *wtx) insertRows(ps []*pending, status string, claimed int64) error {
@@ -577,23 +579,34 @@ func (db *DB) claimedInLog(id int64) *pending {
 // event claimed from the log (p, from claimedInLog; nil: nothing to do),
 // and once that committed, lets the log forget it.
 func (db *DB) writeClaimed(w *wtx, o *op, p *pending) error {
+	_, err := db.writeClaimedAs(w, o, p, alexis.EventRunning, 0, "")
+	return err
+}
+
+// writeClaimedAs is writeClaimed with the row's status, finish time and
+// error: Finish writes an event that is still only in the log as done in
+// one statement. It reports whether this statement wrote the row (false:
+// another write of the same event did, and the row may have another
+// status).
+func (db *DB) writeClaimedAs(w *wtx, o *op, p *pending, status string, finished int64, errMsg string) (bool, error) {
 	if p == nil {
-		return nil
+		return false, nil
 	}
-	res, err := w.exec(insertClaimed, p.id, p.key, p.source, p.received, alexis.EventRunning, p.ignore, p.attempts,
-		db.now().UnixNano(), string(p.event), p.body)
+	res, err := w.exec(insertClaimed, p.id, p.key, p.source, p.received, status, p.ignore, p.attempts,
+		db.now().UnixNano(), finished, errMsg, string(p.event), p.body)
 	if err != nil {
-		return internal("store event", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		// Written by another write of the same event; make sure it is.
-		var key string
-		if err := w.queryRow(`SELECT key FROM events WHERE id = ?`, p.id).Scan(&key); err != nil || key != p.key {
-			return internal("store event", fmt.Errorf("event %d is stored as %q, not %q (%v)", p.id, key, p.key, err))
-		}
+		return false, internal("store event", err)
 	}
 	o.onCommit = func() { db.movedToSQLite([]*pending{p}) }
-	return nil
+	if n, _ := res.RowsAffected(); n > 0 {
+		return true, nil
+	}
+	// Written by another write of the same event; make sure it is.
+	var key string
+	if err := w.queryRow(`SELECT key FROM events WHERE id = ?`, p.id).Scan(&key); err != nil || key != p.key {
+		return false, internal("store event", fmt.Errorf("event %d is stored as %q, not %q (%v)", p.id, key, p.key, err))
+	}
+	return false, nil
 }
 
 // moveAsync inserts events into SQLite with status (queued or ignored)

@@ -632,3 +632,68 @@ func TestFinishUnknownEvent(t *testing.T) {
 		t.Errorf("finish of an unknown event: %v", err)
 	}
 }
+
+// An event finished straight from the log (its row written done in one
+// statement) is stored as one that went through the journal first: same
+// status, attempts, error; claim and finish times set; its key known.
+func TestFinishFromLogWritesTheWholeRow(t *testing.T) {
+	ctx := context.Background()
+	db, path := open(t)
+	if _, err := db.Enqueue(ctx, []*alexis.Event{event("direct", "Create"), event("journaled", "Create")}); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := db.Claim(ctx, 2)
+	if err != nil || len(qs) != 2 {
+		t.Fatalf("claim: %v %v", qs, err)
+	}
+	run := alexis.TaskRun{Rule: "r", Target: "web-01", Action: "ssh", Command: "true",
+		Result: alexis.Result{Status: alexis.StatusSuccess, Started: time.Unix(100, 0)}}
+	if _, _, err := db.BeginTask(ctx, qs[1].ID, 0, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs {
+		if err := db.Finish(ctx, q.ID, []alexis.TaskRun{run}, "notify failed"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	type row struct {
+		Key, Status, Error       string
+		Attempts                 int
+		Claimed, Finished, Event bool
+	}
+	var got []row
+	rows, err := raw.Query(`SELECT key, status, error, attempts, claimed > 0, finished > 0, event != '' FROM events ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.Key, &r.Status, &r.Error, &r.Attempts, &r.Claimed, &r.Finished, &r.Event); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []row{
+		{Key: qs[0].Event.Key(), Status: alexis.EventDone, Error: "notify failed", Attempts: 1, Claimed: true, Finished: true, Event: true},
+		{Key: qs[1].Event.Key(), Status: alexis.EventDone, Error: "notify failed", Attempts: 1, Claimed: true, Finished: true, Event: true},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("event rows (-want +got):\n%s", d)
+	}
+	// Both are known: a repeated delivery is a duplicate, done.
+	rs, err := db.Enqueue(ctx, []*alexis.Event{event("direct", "Create")})
+	if err != nil || !rs[0].Duplicate || rs[0].Status != alexis.EventDone || rs[0].ID != qs[0].ID {
+		t.Errorf("repeated delivery: %+v %v", rs, err)
+	}
+	if err := db.Finish(ctx, qs[0].ID, nil, ""); err != nil {
+		t.Errorf("second finish: %v", err)
+	}
+}

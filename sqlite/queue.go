@@ -181,7 +181,10 @@ func (db *DB) Requeue(ctx context.Context, id int64) error {
 func (db *DB) Finish(ctx context.Context, id int64, runs []alexis.TaskRun, errMsg string) error {
 	p := db.claimedInLog(id)
 	return db.write(ctx, 1+len(runs), func(w *wtx, o *op) error {
-		if err := db.writeClaimed(w, o, p); err != nil {
+		// An event still only in the log is written done at once.
+		now := db.now().UnixNano()
+		wrote, err := db.writeClaimedAs(w, o, p, alexis.EventDone, now, errMsg)
+		if err != nil {
 			return err
 		}
 		for _, r := range runs {
@@ -190,7 +193,10 @@ func (db *DB) Finish(ctx context.Context, id int64, runs []alexis.TaskRun, errMs
 				return internal("record execution", err)
 			}
 		}
-		res, err := w.exec(finishEvent, db.now().UnixNano(), errMsg, id)
+		if wrote {
+			return nil
+		}
+		res, err := w.exec(finishEvent, now, errMsg, id)
 		if err != nil {
 			return internal("finish event", err)
 		}
