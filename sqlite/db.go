@@ -55,23 +55,24 @@ type DB struct {
 
 	// The intake log (intake.go, intakelog.go). The log writer goroutine
 	// owns logDir, seg, nextSeg, nextID and logBuf.
-	logDir     string
-	seg        *segment
-	nextSeg    atomic.Uint64
-	prepared   chan *segment // the next segment, preallocated (prepareSegments)
-	prepWant   chan struct{} // the current segment is half full
-	prepDone   chan struct{}
-	stopPrep   context.CancelFunc
-	nextID     int64
-	logBuf     []byte
-	logWrites  atomic.Int64
-	intakeIn   chan *intakeReq
-	intakeStop chan struct{}
-	intakeDone chan struct{}
-	sqlQueued  atomic.Bool  // the database may hold queued events
-	failAppend error        // tests: the next log writes fail with it
-	maxHandOff int          // MaxHandOff; tests lower it
-	lookups    atomic.Int64 // keys looked up in the database by the log writer
+	logDir          string
+	seg             *segment
+	nextSeg         atomic.Uint64
+	prepared        chan *segment // the next segment, preallocated (prepareSegments)
+	prepWant        chan struct{} // the current segment is half full
+	prepDone        chan struct{}
+	stopPrep        context.CancelFunc
+	nextID          int64
+	logBuf          []byte
+	logWrites       atomic.Int64
+	intakeIn        chan *intakeReq
+	intakeStop      chan struct{}
+	intakeDone      chan struct{}
+	sqlQueued       atomic.Bool  // the database may hold queued events
+	failAppend      error        // tests: the next log writes fail with it
+	maxHandOff      int          // MaxHandOff; tests lower it
+	maxHandOffBytes int          // MaxHandOffBytes; tests lower it
+	lookups         atomic.Int64 // keys looked up in the database by the log writer
 
 	// The filter of stored keys (keyfilter.go), the log writer's.
 	filter        *keyFilter
@@ -82,12 +83,13 @@ type DB struct {
 	filterDone    chan struct{}
 	stopFilter    context.CancelFunc
 
-	pendMu   sync.Mutex
-	pendKeys map[string]*pending // every event in the log and not in SQLite
-	pendByID map[int64]*pending
-	pendQ    []*pending // those waiting for a worker, in order
-	pendLive int        // of pendKeys, those not ignored
-	moved    []string   // keys now in SQLite, for the log writer to forget
+	pendMu    sync.Mutex
+	pendKeys  map[string]*pending // every event in the log and not in SQLite
+	pendByID  map[int64]*pending
+	pendQ     []*pending // those waiting for a worker, in order
+	pendBytes int        // their size()
+	pendLive  int        // of pendKeys, those not ignored
+	moved     []string   // keys now in SQLite, for the log writer to forget
 }
 
 // Option configures a DB.
@@ -121,7 +123,8 @@ func Open(path string, opts ...Option) (*DB, error) {
 		in: make(chan *op, 1024), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 		intakeIn: make(chan *intakeReq, 1024), intakeStop: make(chan struct{}), intakeDone: make(chan struct{}),
 		pendKeys: map[string]*pending{}, pendByID: map[int64]*pending{}, logDir: logDir(path), maxHandOff: MaxHandOff,
-		filterReady: make(chan *keyFilter, 1)}
+		maxHandOffBytes: MaxHandOffBytes,
+		filterReady:     make(chan *keyFilter, 1)}
 	for _, o := range opts {
 		o(db)
 	}

@@ -39,7 +39,8 @@
 // the process dies before that, the event is still in the log and the
 // next start handles it again (nothing of it had run). Ignored events are
 // inserted as ignored right after they are logged; past MaxHandOff events
-// waiting in memory, the oldest half are inserted as queued; Close inserts
+// or MaxHandOffBytes waiting in memory, the oldest are inserted as queued
+// until half of each bound is left; Close inserts
 // every event still waiting, as queued. A segment is deleted once all its
 // events are in the database. Open replays what the log still holds after
 // a crash into the database (skipping keys already stored) before

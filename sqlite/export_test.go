@@ -22,12 +22,23 @@ func (db *DB) Pending() int {
 	return len(db.pendByID)
 }
 
+// Waiting returns how many events wait for a worker in memory, and their
+// size as MaxHandOffBytes counts it.
+func (db *DB) Waiting() (n, bytes int) {
+	db.pendMu.Lock()
+	defer db.pendMu.Unlock()
+	return len(db.pendQ), db.pendBytes
+}
+
 // FailLogWrites makes the intake log's writes fail with err (nil: work
 // again). Call it only while no Enqueue runs.
 func (db *DB) FailLogWrites(err error) { db.failAppend = err }
 
 // WithMaxHandOff lowers MaxHandOff, for tests of a backlog.
 func WithMaxHandOff(n int) Option { return func(db *DB) { db.maxHandOff = n } }
+
+// WithMaxHandOffBytes lowers MaxHandOffBytes.
+func WithMaxHandOffBytes(n int) Option { return func(db *DB) { db.maxHandOffBytes = n } }
 
 // Lookups returns how many keys the log writer looked up in the database.
 func (db *DB) Lookups() int64 { return db.lookups.Load() }

@@ -9,10 +9,18 @@ import (
 	"github.com/alexis-project/alexis"
 )
 
-// MaxHandOff is how many events waiting for a worker the store keeps in
-// memory, from the intake log. Past it (a backlog), the oldest half are
-// moved to the database as queued, and Claim decodes them from there.
-const MaxHandOff = 4096
+// MaxHandOff and MaxHandOffBytes bound the events waiting for a worker
+// that the store keeps in memory, from the intake log: their number, and
+// the bytes of their stored form (event JSON and request body; the heap
+// they take is about 1.6 times that). Past either bound (a backlog), the
+// oldest are moved to the database as queued until half of each bound is
+// left, and Claim decodes them from there. The bounds let a burst of a
+// few thousand alerts wait for the workers in memory (see the server's
+// intake_priority) without a database write per alert.
+const (
+	MaxHandOff      = 16384
+	MaxHandOffBytes = 32 << 20
+)
 
 // pstate is where an event of the intake log is on its way to SQLite.
 type pstate uint8
@@ -38,6 +46,24 @@ type pending struct {
 	state    pstate
 	attempts int  // claims so far (while it is only in the log)
 	moved    bool // its row committed in SQLite (guarded by pendMu)
+}
+
+// size is what p counts for MaxHandOffBytes.
+func (p *pending) size() int { return len(p.event) + len(p.body) }
+
+// OldestWaiting returns when the event the next Claim would take from the
+// intake log was received, and false when the database may hold queued
+// events (they come first, and are older) or none is waiting in the log.
+func (db *DB) OldestWaiting() (time.Time, bool) {
+	if db.sqlQueued.Load() {
+		return time.Time{}, false
+	}
+	db.pendMu.Lock()
+	defer db.pendMu.Unlock()
+	if len(db.pendQ) == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, db.pendQ[0].received), true
 }
 
 // recordLen is the length of p's log record, header left out.
@@ -464,10 +490,17 @@ func (db *DB) addPending(added []*pending) {
 			continue
 		}
 		db.pendQ = append(db.pendQ, p)
+		db.pendBytes += p.size()
 		db.pendLive++
 	}
-	if len(db.pendQ) > db.maxHandOff {
-		spill = db.popPending(len(db.pendQ)-db.maxHandOff/2, pSpilling)
+	if len(db.pendQ) > db.maxHandOff || db.pendBytes > db.maxHandOffBytes {
+		// The oldest go, until at most half of each bound is left.
+		n, b := 0, db.pendBytes
+		for n < len(db.pendQ) && (len(db.pendQ)-n > db.maxHandOff/2 || b > db.maxHandOffBytes/2) {
+			b -= db.pendQ[n].size()
+			n++
+		}
+		spill = db.popPending(n, pSpilling)
 	}
 	db.pendMu.Unlock()
 	db.signal()
@@ -488,6 +521,9 @@ func (db *DB) popPending(n int, st pstate) []*pending {
 		if !p.moved { // (never, by construction; a safety net)
 			out = append(out, p)
 		}
+	}
+	for _, p := range db.pendQ[:n] {
+		db.pendBytes -= p.size()
 	}
 	clear(db.pendQ[:n])
 	db.pendQ = db.pendQ[n:]
@@ -511,6 +547,7 @@ func (db *DB) unpop(ps []*pending) {
 			continue // in the database already; ignored events wait for the next start
 		}
 		p.state = pQueued
+		db.pendBytes += p.size()
 		q = append(q, p)
 	}
 	db.pendQ = append(q, db.pendQ...)

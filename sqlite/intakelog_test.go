@@ -225,12 +225,18 @@ func TestIntakeLogClose(t *testing.T) {
 	}
 }
 
-// Past MaxHandOff (here 64) events waiting in memory, the oldest move to the
-// database; nothing is lost or claimed twice, and the log's segments go
-// once their events are all in the database.
+// Past MaxHandOff events (here 64) or MaxHandOffBytes (here 16 KB)
+// waiting in memory, the oldest move to the database; nothing is lost or
+// claimed twice, and the log's segments go once their events are all in
+// the database.
 func TestIntakeLogBacklog(t *testing.T) {
+	t.Run("events", func(t *testing.T) { testIntakeLogBacklog(t, 64, 0, sqlite.WithMaxHandOff(64)) })
+	t.Run("bytes", func(t *testing.T) { testIntakeLogBacklog(t, 0, 16<<10, sqlite.WithMaxHandOffBytes(16<<10)) })
+}
+
+func testIntakeLogBacklog(t *testing.T, maxEvents, maxBytes int, opt sqlite.Option) {
 	ctx := context.Background()
-	db, path := open(t, sqlite.WithMaxHandOff(64))
+	db, path := open(t, opt)
 	n := 600
 	var wg sync.WaitGroup
 	for w := range 8 {
@@ -248,6 +254,9 @@ func TestIntakeLogBacklog(t *testing.T) {
 	wg.Wait()
 	if depth, err := db.QueueDepth(ctx); err != nil || depth != n {
 		t.Fatalf("queue depth %d, %v; want %d", depth, err, n)
+	}
+	if w, b := db.Waiting(); (maxEvents > 0 && w > maxEvents) || (maxBytes > 0 && b > maxBytes) || w == 0 || b == 0 {
+		t.Errorf("%d events (%d bytes) wait in memory; bounds %d events, %d bytes", w, b, maxEvents, maxBytes)
 	}
 	seen := map[int64]bool{}
 	for len(seen) < n {
@@ -273,6 +282,9 @@ func TestIntakeLogBacklog(t *testing.T) {
 	}
 	if db.Pending() != 0 {
 		t.Errorf("%d events still pending", db.Pending())
+	}
+	if w, b := db.Waiting(); w != 0 || b != 0 {
+		t.Errorf("after all: %d events (%d bytes) wait in memory", w, b)
 	}
 	ids := make([]int64, 0, n)
 	for id := range seen {
