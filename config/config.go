@@ -21,6 +21,8 @@ const (
 	MaxBodyLimit           = 64 << 20
 	DefaultShutdownTimeout = 30 * time.Second
 	DefaultReloadDebounce  = 500 * time.Millisecond
+	DefaultIntakePriority  = time.Second
+	MaxIntakePriority      = time.Minute
 )
 
 // Config is the server's configuration, as the YAML file states it, with
@@ -47,6 +49,14 @@ type Config struct {
 	// writes share group commits with the others': with 4, a burst of
 	// alerts waited about 1 s for its first action (BenchmarkIntakeOpsGenie).
 	Workers int `yaml:"workers"`
+	// IntakePriority lets taking alerts in come first during a burst:
+	// while two or more requests wait for the store to write their events,
+	// workers start no event received less than this long ago, so the CPU
+	// goes to answering the senders; an event never waits longer than
+	// this for that reason, and outside bursts workers start events at
+	// once. Default 1s; 0s turns it off (workers then share the CPU with
+	// the intake from the first alert of a burst).
+	IntakePriority *time.Duration `yaml:"intake_priority"`
 	// BodyLimit caps a request body, in bytes or with a unit: 512KiB,
 	// 1MiB, 2MB (default 1MiB, at most 64MiB).
 	BodyLimit ByteSize `yaml:"body_limit"`
@@ -182,6 +192,10 @@ func (c *Config) applyDefaults() {
 	if c.Workers == 0 {
 		c.Workers = DefaultWorkers
 	}
+	if c.IntakePriority == nil {
+		d := DefaultIntakePriority
+		c.IntakePriority = &d
+	}
 	if c.BodyLimit == 0 {
 		c.BodyLimit = DefaultBodyLimit
 	}
@@ -250,6 +264,9 @@ func (c *Config) validate() []problem {
 	}
 	if c.Workers < 1 || c.Workers > 1024 {
 		bad("workers", "must be from 1 to 1024, not %d", c.Workers)
+	}
+	if d := c.IntakePriority; d != nil && (*d < 0 || *d > MaxIntakePriority) {
+		bad("intake_priority", "must be from 0s to %s, not %s", MaxIntakePriority, *d)
 	}
 	if c.BodyLimit < 1024 || c.BodyLimit > MaxBodyLimit {
 		bad("body_limit", "must be from 1KiB to 64MiB, not %d bytes", c.BodyLimit)

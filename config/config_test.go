@@ -20,11 +20,11 @@ func TestLoadFull(t *testing.T) {
 	if d := cmp.Diff(map[string]string{"opsgenie": "og-secret", "dt": "dt-secret"}, c.TokenValues()); d != "" {
 		t.Errorf("tokens (-want +got):\n%s", d)
 	}
-	got := []any{c.Listen, c.Rules, c.DBPath(), c.DryRun, c.Workers, int64(c.BodyLimit), c.ShutdownTimeout, c.ReloadDebounce,
+	got := []any{c.Listen, c.Rules, c.DBPath(), c.DryRun, c.Workers, *c.IntakePriority, int64(c.BodyLimit), c.ShutdownTimeout, c.ReloadDebounce,
 		c.Log.Format, c.Log.Level, c.Auth.Header, *c.Auth.QueryToken, *c.Auth.OpenHealth, c.Auth.OpenMetrics,
 		c.Queues.Investigation, c.OpsGenie.APIKey.Value(), c.OpsGenie.User, c.Dynatrace.Token.IsSet(),
 		c.SSH.Config().Port, c.SSH.Config().MaxOutput, c.SSH.Config().ConnectTimeout}
-	want := []any{"127.0.0.1:9090", "rules.d", "/var/lib/alexis/alexis.db", true, 8, int64(512 << 10), time.Minute, 200 * time.Millisecond,
+	want := []any{"127.0.0.1:9090", "rules.d", "/var/lib/alexis/alexis.db", true, 8, 250 * time.Millisecond, int64(512 << 10), time.Minute, 200 * time.Millisecond,
 		"json", "debug", "X-Alexis-Token", false, false, true,
 		"ops_unix", "genie-key", "alexis", false,
 		2222, 16 << 10, 5 * time.Second}
@@ -41,11 +41,20 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []any{c.Listen, c.DataDir, c.Workers, int64(c.BodyLimit), c.ShutdownTimeout, c.Log.Format, c.Log.Level,
+	got := []any{c.Listen, c.DataDir, c.Workers, *c.IntakePriority, int64(c.BodyLimit), c.ShutdownTimeout, c.Log.Format, c.Log.Level,
 		*c.Auth.QueryToken, *c.Auth.OpenHealth, c.Auth.OpenMetrics, c.TLS.Enabled()}
-	want := []any{"127.0.0.1:8080", "data", 16, int64(1 << 20), 30 * time.Second, "text", "info", true, true, false, false}
+	want := []any{"127.0.0.1:8080", "data", 16, time.Second, int64(1 << 20), 30 * time.Second, "text", "info", true, true, false, false}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("defaults (-want +got):\n%s", d)
+	}
+}
+
+// intake_priority: 0s turns the intake's priority off; it is not taken
+// for unset.
+func TestIntakePriorityOff(t *testing.T) {
+	c, err := config.Parse("c.yaml", []byte("rules: r\nintake_priority: 0s\n"))
+	if err != nil || *c.IntakePriority != 0 {
+		t.Fatalf("intake_priority: 0s gave %v, %v", *c.IntakePriority, err)
 	}
 }
 
@@ -65,10 +74,12 @@ func TestErrors(t *testing.T) {
 		{"bad size", "rules: r\nbody_limit: 1 furlong\n",
 			`c.yaml:2: invalid size "1 furlong": unknown unit "furlong"`},
 		{"no rules", "listen: 127.0.0.1:1\n", "c.yaml: rules: the rules directory is required"},
-		{"bad values", "rules: r\nworkers: -1\nlog: {format: xml}\nbody_limit: 100MiB\n", strings.Join([]string{
+		{"bad values", "rules: r\nworkers: -1\nlog: {format: xml}\nbody_limit: 100MiB\nintake_priority: 2m\n", strings.Join([]string{
 			"c.yaml:2:1: workers: must be from 1 to 1024, not -1",
 			"c.yaml:3:7: log.format: must be text or json, not \"xml\"",
-			"c.yaml:4:1: body_limit: must be from 1KiB to 64MiB, not 104857600 bytes"}, "\n")},
+			"c.yaml:4:1: body_limit: must be from 1KiB to 64MiB, not 104857600 bytes",
+			"c.yaml:5:1: intake_priority: must be from 0s to 1m0s, not 2m0s"}, "\n")},
+		{"negative intake priority", "rules: r\nintake_priority: -1s\n", "c.yaml:2:1: intake_priority: must be from 0s to 1m0s, not -1s"},
 		{"open listen without tokens", "rules: r\nlisten: 0.0.0.0:8080\n",
 			`c.yaml: auth.tokens: no tokens configured: refusing to listen on "0.0.0.0:8080", which is not a loopback address, without authentication`},
 		{"token from missing env", "rules: r\nauth:\n  tokens: [{name: og, env: ALEXIS_TEST_EMPTY}]\n",

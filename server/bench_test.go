@@ -133,7 +133,7 @@ func serveHandler(b *testing.B, h http.Handler) (string, func()) {
 // to the start of each event's first task (p50, p99; under saturation this
 // is the backlog), and the intake log's and the group commit's batch
 // sizes. BENCH_CLIENTS sets the concurrency (default 32), BENCH_WORKERS the
-// workers, BENCH_HOLD_WORKERS=1 holds the workers until every round ended
+// workers, BENCH_INTAKE_PRIORITY the intake_priority (default 1s; 0s: off), BENCH_HOLD_WORKERS=1 holds the workers until every round ended
 // (intake alone), BENCH_PROF=file writes a CPU profile of the Alexis rounds
 // only (and, with BENCH_HOLD_WORKERS, the workers' to file.workers).
 func BenchmarkIntakeOpsGenie(b *testing.B) {
@@ -183,6 +183,13 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	cfg.DryRun = true
 	if w := os.Getenv("BENCH_WORKERS"); w != "" {
 		fmt.Sscan(w, &cfg.Workers)
+	}
+	if v := os.Getenv("BENCH_INTAKE_PRIORITY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.IntakePriority = &d
 	}
 	writeBenchRules(b, cfg.Rules)
 	fa := &firstAction{seen: map[string]bool{}}

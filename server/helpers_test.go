@@ -252,20 +252,29 @@ func (r response) json(t testing.TB, v any) {
 // do sends a request; hdr are header name/value pairs.
 func do(t testing.TB, method, url string, body []byte, hdr ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	r, err := request(method, url, body, hdr...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r
+}
+
+// request is do for any goroutine: it returns the error.
+func request(method, url string, body []byte, hdr ...string) (response, error) {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		return response{}, err
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, string(b), resp.Header}
+	return response{resp.StatusCode, string(b), resp.Header}, nil
 }
 
 func post(t testing.TB, url string, body []byte) response {

@@ -39,7 +39,11 @@ func (s *Server) intake(src alexis.Source) echo.HandlerFunc {
 			s.metrics.events.WithLabelValues(string(src), alexis.ErrorCode(err)).Inc()
 			return err
 		}
+		if s.writing.Add(1) >= 2 {
+			s.burstAt.Store(int64(time.Since(epoch)))
+		}
 		rcs, err := s.store.Enqueue(c.Request().Context(), evs)
+		s.writing.Add(-1)
 		if err != nil {
 			s.metrics.events.WithLabelValues(string(src), alexis.EINTERNAL).Inc()
 			return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/config"
 )
 
 // pollInterval is how often idle workers look at the queue even without a
@@ -70,6 +71,12 @@ claim:
 				break slots
 			}
 		}
+		if !s.yieldToIntake(ctx) {
+			for range free {
+				<-sem
+			}
+			break claim
+		}
 		qs, err := s.store.Claim(ctx, free)
 		for range free - len(qs) {
 			<-sem
@@ -110,6 +117,66 @@ claim:
 		<-done
 	}
 	wg.Wait()
+}
+
+// oldestWaiting is implemented by stores that tell when the event the next
+// Claim takes was received (sqlite.DB); false: unknown, or none waiting.
+type oldestWaiting interface {
+	OldestWaiting() (time.Time, bool)
+}
+
+// epoch is the origin of Server.burstAt (monotonic).
+var epoch = time.Now()
+
+// burstGap is how long after two intake requests last waited for the
+// store together a burst counts as going on.
+const burstGap = 5 * time.Millisecond
+
+// inBurst reports whether alerts are arriving in a burst: two or more
+// intake requests waited for the store together within burstGap. (Their
+// count alone drops to zero each time a group write completes.)
+func (s *Server) inBurst() bool {
+	return s.writing.Load() >= 2 || time.Since(epoch)-time.Duration(s.burstAt.Load()) < burstGap
+}
+
+// yieldToIntake lets the intake come first during a burst (see
+// config.Config.IntakePriority): while alerts arrive in a burst, it waits
+// until the next event to claim was received IntakePriority ago, checking
+// every millisecond whether the burst ended. It never waits longer than
+// IntakePriority, and returns false if ctx ended meanwhile.
+func (s *Server) yieldToIntake(ctx context.Context) bool {
+	d := config.DefaultIntakePriority
+	if s.cfg.IntakePriority != nil {
+		d = *s.cfg.IntakePriority
+	}
+	ow, ok := s.store.(oldestWaiting)
+	if d <= 0 || !ok {
+		return true
+	}
+	var timer *time.Timer
+	deadline := time.Now().Add(d)
+	for s.inBurst() {
+		received, ok := ow.OldestWaiting()
+		if !ok {
+			return true
+		}
+		wait := min(d-s.now().Sub(received), time.Until(deadline), time.Millisecond)
+		if wait <= 0 {
+			return true
+		}
+		if timer == nil {
+			timer = time.NewTimer(wait)
+			defer timer.Stop()
+		} else {
+			timer.Reset(wait)
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-timer.C:
+		}
+	}
+	return true
 }
 
 // handling is the state of one event being handled, shared with the
