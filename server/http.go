@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -177,15 +178,20 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r := c.Request()
-		attrs := []any{"method", r.Method, "path", r.URL.Path,
-			"status", c.Response().Status, "elapsed_ms", time.Since(start).Milliseconds(), "remote", r.RemoteAddr}
+		if !s.httpLog.Enabled(r.Context(), slog.LevelInfo) {
+			return nil
+		}
+		attrs := make([]slog.Attr, 0, 7)
+		attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", c.Response().Status), slog.Int64("elapsed_ms", time.Since(start).Milliseconds()),
+			slog.String("remote", r.RemoteAddr))
 		if q := redactQuery(r.URL); q != "" {
-			attrs = append(attrs, "query", q)
+			attrs = append(attrs, slog.String("query", q))
 		}
 		if name, ok := c.Get("client").(string); ok {
-			attrs = append(attrs, "client", name)
+			attrs = append(attrs, slog.String("client", name))
 		}
-		s.httpLog.Info("request", attrs...)
+		s.httpLog.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		return nil
 	}
 }

@@ -3,9 +3,9 @@ package sqlite
 import (
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/internal/jsonw"
 )
 
 // appendEventJSON appends the JSON of ev without its Raw body: what
@@ -17,9 +17,9 @@ import (
 // not here fails the test.
 func appendEventJSON(b []byte, ev *alexis.Event) []byte {
 	b = append(b, `{"source":`...)
-	b = appendJSONString(b, string(ev.Source))
+	b = jsonw.AppendString(b, string(ev.Source))
 	b = append(b, `,"id":`...)
-	b = appendJSONString(b, ev.ID)
+	b = jsonw.AppendString(b, ev.ID)
 	b = appendField(b, "short_id", ev.ShortID)
 	b = appendField(b, "alias", ev.Alias)
 	b = appendField(b, "action", ev.Action)
@@ -32,7 +32,7 @@ func appendEventJSON(b []byte, ev *alexis.Event) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, t)
+			b = jsonw.AppendString(b, t)
 		}
 		b = append(b, ']')
 	}
@@ -72,7 +72,7 @@ func appendField(b []byte, name, value string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, name...)
 	b = append(b, '"', ':')
-	return appendJSONString(b, value)
+	return jsonw.AppendString(b, value)
 }
 
 func appendMap(b []byte, name string, m map[string]string) []byte {
@@ -91,53 +91,10 @@ func appendMap(b []byte, name string, m map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsonw.AppendString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = jsonw.AppendString(b, m[k])
 	}
 	return append(b, '}')
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
