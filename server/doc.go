@@ -58,6 +58,17 @@
 // crash (at least once). Events whose Ignore is set are stored as ignored
 // and never run.
 //
+// # Bursts
+//
+// Taking alerts in comes first: while two or more intake requests wait
+// for the store at once (and for 5 ms after), workers start no event
+// received less than cfg.IntakePriority ago (default 1 s), so that the
+// CPU answers the senders rather than running the first alerts of a storm;
+// an event never waits longer than that for this reason, and a lone alert
+// starts at once. The time workers held back is the metric
+// alexis_intake_priority_wait_seconds_total. It needs a store that tells
+// when its next event was received (sqlite.DB does); 0 turns it off.
+//
 // # Shutdown and reload
 //
 // The OpsGenie escalate_after escalations are saved in the store when

@@ -17,6 +17,7 @@ type metrics struct {
 	actionDuration *prometheus.HistogramVec
 	intake         *prometheus.HistogramVec
 	toAction       prometheus.Histogram
+	yielded        prometheus.Counter
 	reloads        *prometheus.CounterVec
 	rulesLoaded    prometheus.Gauge
 }
@@ -40,6 +41,8 @@ func newMetrics(reg *prometheus.Registry, st Store) *metrics {
 			[]string{"source"}),
 		toAction: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "alexis_event_to_action_seconds",
 			Help: "Time from receiving an event to the start of its first task.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}),
+		yielded: prometheus.NewCounter(prometheus.CounterOpts{Name: "alexis_intake_priority_wait_seconds_total",
+			Help: "Time the workers held back from starting events during bursts of alerts, so that intake came first (intake_priority)."}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "alexis_rule_reloads_total",
 			Help: "Rule reloads, by result (ok, error). A failed reload keeps the previous rules."}, []string{"result"}),
 		rulesLoaded: prometheus.NewGauge(prometheus.GaugeOpts{Name: "alexis_rules_loaded", Help: "Rules in the rule set in use."}),
@@ -55,7 +58,7 @@ func newMetrics(reg *prometheus.Registry, st Store) *metrics {
 		return float64(n)
 	})
 	reg.MustRegister(m.events, m.handled, m.ruleMatches, m.actions, m.actionDuration, m.intake, m.toAction,
-		m.reloads, m.rulesLoaded, depth,
+		m.yielded, m.reloads, m.rulesLoaded, depth,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.reloads.WithLabelValues("ok")
 	m.reloads.WithLabelValues("error")

@@ -109,6 +109,15 @@ func TestIntakePriority(t *testing.T) {
 			case prio == 0 && d >= time.Second:
 				t.Errorf("intake_priority 0s: the first task started %v after receipt", d)
 			}
+			var waited float64
+			for _, l := range strings.Split(get(t, ts.url+"/metrics").body, "\n") {
+				if v, ok := strings.CutPrefix(l, "alexis_intake_priority_wait_seconds_total "); ok {
+					fmt.Sscan(v, &waited)
+				}
+			}
+			if prio > 0 && (waited < 1 || waited > 10) || prio == 0 && waited != 0 {
+				t.Errorf("alexis_intake_priority_wait_seconds_total = %v with intake_priority %v", waited, prio)
+			}
 			open()
 			for range 2 {
 				if r := <-slow; r.status != 202 {

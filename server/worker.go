@@ -154,7 +154,13 @@ func (s *Server) yieldToIntake(ctx context.Context) bool {
 		return true
 	}
 	var timer *time.Timer
-	deadline := time.Now().Add(d)
+	began := time.Now()
+	deadline := began.Add(d)
+	defer func() {
+		if timer != nil { // it waited
+			s.metrics.yielded.Add(time.Since(began).Seconds())
+		}
+	}()
 	for s.inBurst() {
 		received, ok := ow.OldestWaiting()
 		if !ok {
