@@ -50,12 +50,14 @@ type Config struct {
 	// alerts waited about 1 s for its first action (BenchmarkIntakeOpsGenie).
 	Workers int `yaml:"workers"`
 	// IntakePriority lets taking alerts in come first during a burst:
-	// while two or more requests wait for the store to write their events,
-	// workers start no event received less than this long ago, so the CPU
-	// goes to answering the senders; an event never waits longer than
-	// this for that reason, and outside bursts workers start events at
-	// once. Default 1s; 0s turns it off (workers then share the CPU with
-	// the intake from the first alert of a burst).
+	// while eight or more requests wait for the store to write their
+	// events at once (and for 5 ms after), workers start nothing until the
+	// oldest waiting event was received this long ago, so the CPU goes to
+	// answering the senders; an event never waits longer than this for
+	// that reason, and outside bursts workers start events at once. Steady
+	// traffic below saturation rarely makes a burst. Default 1s; 0s turns
+	// it off (workers then share the CPU with the intake from the first
+	// alert of a burst).
 	IntakePriority *time.Duration `yaml:"intake_priority"`
 	// BodyLimit caps a request body, in bytes or with a unit: 512KiB,
 	// 1MiB, 2MB (default 1MiB, at most 64MiB).

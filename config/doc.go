@@ -46,10 +46,10 @@
 //	# Events handled at once.
 //	workers: 16
 //
-//	# During a burst of alerts (two or more requests waiting for the store at
-//	# once), workers start no event received less than this long ago, so that
-//	# the CPU goes to answering the senders first. Outside bursts events start
-//	# at once; 0s turns this off.
+//	# During a burst of alerts (eight or more requests waiting for the store
+//	# at once), workers start nothing until the oldest waiting event was
+//	# received this long ago, so that the CPU goes to answering the senders
+//	# first. Outside bursts events start at once; 0s turns this off.
 //	intake_priority: 1s
 //
 //	# Largest accepted request body (413 beyond): bytes or KiB/MiB/KB/MB.

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/alexis-project/alexis"
@@ -12,6 +14,16 @@ import (
 // once both decode, for receipts with hostile keys (alert IDs come from
 // the sender).
 func TestAppendAcceptedMatchesMarshal(t *testing.T) {
+	// appendAccepted writes these fields: one added to Receipt must be
+	// added there too (and here).
+	var fields []string
+	rt := reflect.TypeFor[alexis.Receipt]()
+	for i := range rt.NumField() {
+		fields = append(fields, rt.Field(i).Tag.Get("json"))
+	}
+	if got, want := strings.Join(fields, " "), "id key status duplicate,omitempty ignored,omitempty"; got != want {
+		t.Fatalf("alexis.Receipt's fields are %q; appendAccepted writes %q", got, want)
+	}
 	cases := []Accepted{
 		{ID: 1, Events: []alexis.Receipt{{ID: 1, Key: "opsgenie/abc/Create", Status: "queued"}}},
 		{ID: -7, Events: []alexis.Receipt{

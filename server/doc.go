@@ -60,12 +60,13 @@
 //
 // # Bursts
 //
-// Taking alerts in comes first: while two or more intake requests wait
-// for the store at once (and for 5 ms after), workers start no event
-// received less than cfg.IntakePriority ago (default 1 s), so that the
-// CPU answers the senders rather than running the first alerts of a storm;
-// an event never waits longer than that for this reason, and a lone alert
-// starts at once. The time workers held back is the metric
+// Taking alerts in comes first: while eight or more intake requests wait
+// for the store at once (and for 5 ms after), workers start nothing until
+// the oldest waiting event was received cfg.IntakePriority ago (default
+// 1 s), so that the CPU answers the senders rather than running the first
+// alerts of a storm; an event never waits longer than that for this
+// reason (whatever the clock does), and outside bursts events start at
+// once. The time workers held back is the metric
 // alexis_intake_priority_wait_seconds_total. It needs a store that tells
 // when its next event was received (sqlite.DB does); 0 turns it off.
 //

@@ -41,8 +41,8 @@ func (s *Server) intake(src alexis.Source) echo.HandlerFunc {
 			s.metrics.events.WithLabelValues(string(src), alexis.ErrorCode(err)).Inc()
 			return err
 		}
-		if s.writing.Add(1) >= 2 {
-			s.burstAt.Store(int64(time.Since(epoch)))
+		if s.writing.Add(1) >= burstWriters {
+			s.burstAt.Store(max(int64(time.Since(epoch)), 1))
 		}
 		rcs, err := s.store.Enqueue(c.Request().Context(), evs)
 		s.writing.Add(-1)

@@ -68,9 +68,10 @@ func (l *startLog) delay(t *testing.T, id string) time.Duration {
 	return d
 }
 
-// During a burst (two requests waiting for the store), workers start no
-// event younger than intake_priority, and never wait longer; outside a
-// burst, or with intake_priority 0s, they start it at once.
+// During a burst (server.BurstWriters requests waiting for the store),
+// workers start no event younger than intake_priority, and never wait
+// longer; outside a burst, or with intake_priority 0s, they start it at
+// once.
 func TestIntakePriority(t *testing.T) {
 	for _, prio := range []time.Duration{1500 * time.Millisecond, 0} {
 		t.Run(fmt.Sprint(prio), func(t *testing.T) {
@@ -90,9 +91,9 @@ func TestIntakePriority(t *testing.T) {
 				server.WithEngineOptions(alexis.WithObservers(starts)))
 			t.Cleanup(open) // before the server stops, if the test failed early
 
-			// The burst: two requests wait for the store.
-			slow := make(chan response, 2)
-			for i := range 2 {
+			// The burst: requests wait for the store.
+			slow := make(chan response, server.BurstWriters)
+			for i := range server.BurstWriters {
 				body := opsgenie(t, fmt.Sprint("slow-", i))
 				go func() { slow <- postAsync(ts.url+"/v1/opsgenie", body) }()
 				<-st.entered
@@ -119,7 +120,7 @@ func TestIntakePriority(t *testing.T) {
 				t.Errorf("alexis_intake_priority_wait_seconds_total = %v with intake_priority %v", waited, prio)
 			}
 			open()
-			for range 2 {
+			for range server.BurstWriters {
 				if r := <-slow; r.status != 202 {
 					t.Fatalf("slow request: %d %s", r.status, r.body)
 				}

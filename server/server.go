@@ -97,8 +97,8 @@ type Server struct {
 	serving   atomic.Bool
 	closed    atomic.Bool
 	// writing counts the intake requests waiting for the store to write
-	// their events; burstAt is when one last found another waiting (since
-	// epoch). See config.Config.IntakePriority and yieldToIntake.
+	// their events; burstAt is when one last found burstWriters waiting
+	// (since epoch). See config.Config.IntakePriority and yieldToIntake.
 	writing atomic.Int32
 	burstAt atomic.Int64
 }

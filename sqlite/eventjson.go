@@ -97,4 +97,3 @@ func appendMap(b []byte, name string, m map[string]string) []byte {
 	}
 	return append(b, '}')
 }
-

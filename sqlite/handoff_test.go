@@ -38,8 +38,17 @@ func TestHandOffEqualsStored(t *testing.T) {
 	if handed.Message != "disk full" {
 		t.Errorf("hand-off message = %q, want the one enqueued", handed.Message)
 	}
+	if w, b := db.Waiting(); w != 0 || b != 0 {
+		t.Errorf("claimed: %d events (%d bytes) wait in memory", w, b)
+	}
 	if err := db.Requeue(ctx, 1); err != nil {
 		t.Fatal(err)
+	}
+	if w, b := db.Waiting(); w != 1 || b == 0 {
+		t.Errorf("requeued: %d events (%d bytes) wait in memory, want 1", w, b)
+	}
+	if at, ok := db.OldestWaiting(); !ok || !at.Equal(ev.Received) {
+		t.Errorf("oldest waiting received at %v, %v; want %v", at, ok, ev.Received)
 	}
 	qs, err = db.Claim(ctx, 1)
 	if err != nil || len(qs) != 1 || qs[0].Event != handed || qs[0].Attempts != 2 {
@@ -50,6 +59,9 @@ func TestHandOffEqualsStored(t *testing.T) {
 	}
 	if err := db.Close(); err != nil { // moves it to the database, queued
 		t.Fatal(err)
+	}
+	if w, b := db.Waiting(); w != 0 || b != 0 {
+		t.Errorf("closed: %d events (%d bytes) wait in memory", w, b)
 	}
 	db2, err := reopen(path)
 	if err != nil {

@@ -46,10 +46,17 @@ type pending struct {
 	state    pstate
 	attempts int  // claims so far (while it is only in the log)
 	moved    bool // its row committed in SQLite (guarded by pendMu)
+	sz       int  // size(), once computed
 }
 
-// size is what p counts for MaxHandOffBytes.
-func (p *pending) size() int { return len(p.event) + len(p.body) }
+// size is what p counts for MaxHandOffBytes: set when it is first
+// queued, so that a move that drops its bytes cannot unbalance pendBytes.
+func (p *pending) size() int {
+	if p.sz == 0 {
+		p.sz = len(p.event) + len(p.body)
+	}
+	return p.sz
+}
 
 // OldestWaiting returns when the event the next Claim would take from the
 // intake log was received, and false when the database may hold queued

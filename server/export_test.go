@@ -1,0 +1,4 @@
+package server
+
+// BurstWriters is burstWriters, for the tests of package server_test.
+const BurstWriters = burstWriters
