@@ -75,31 +75,38 @@ const minBatch = 8
 // while the batch is smaller than minBatch, what arrives within the
 // window; at most maxBatch events.
 func (db *DB) collect(batch []*op, busy bool) []*op {
-	n := batch[0].n
+	return collectBatch(db.in, batch, func(o *op) int { return o.n }, busy, db.window, minBatch, db.maxBatch)
+}
+
+// collectBatch adds to batch (one item so far) what is already waiting on
+// in and, when busy (the previous batch was not small: more is coming),
+// what arrives within window while the batch counts fewer than target
+// (size counts an item); at most max. It serves the group committer and
+// the intake log writer: when the last write was slow, plenty is already
+// waiting, and waiting longer would only delay it.
+func collectBatch[T any](in <-chan T, batch []T, size func(T) int, busy bool, window time.Duration, target, max int) []T {
+	n := size(batch[0])
 	var timer <-chan time.Time
-	if db.window > 0 && busy {
-		t := time.NewTimer(db.window)
+	if window > 0 && busy {
+		t := time.NewTimer(window)
 		defer t.Stop()
 		timer = t.C
 	}
-	for n < db.maxBatch {
+	for n < max {
 		select {
-		case o := <-db.in:
-			batch = append(batch, o)
-			n += o.n
+		case x := <-in:
+			batch = append(batch, x)
+			n += size(x)
 			continue
 		default:
 		}
-		// Wait for more only while the batch is small: when the last
-		// commit was slow, plenty is already waiting, and waiting longer
-		// would only delay it.
-		if timer == nil || n >= minBatch {
+		if timer == nil || n >= target {
 			return batch
 		}
 		select {
-		case o := <-db.in:
-			batch = append(batch, o)
-			n += o.n
+		case x := <-in:
+			batch = append(batch, x)
+			n += size(x)
 		case <-timer:
 			return batch
 		}

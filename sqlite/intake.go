@@ -211,33 +211,7 @@ const intakeTarget = 16
 // window while the batch is smaller than intakeTarget; at most maxBatch
 // events.
 func (db *DB) collectIntake(batch []*intakeReq, busy bool) []*intakeReq {
-	n := len(batch[0].rows)
-	var timer <-chan time.Time
-	if db.window > 0 && busy {
-		t := time.NewTimer(db.window)
-		defer t.Stop()
-		timer = t.C
-	}
-	for n < db.maxBatch {
-		select {
-		case r := <-db.intakeIn:
-			batch = append(batch, r)
-			n += len(r.rows)
-			continue
-		default:
-		}
-		if timer == nil || n >= intakeTarget {
-			return batch
-		}
-		select {
-		case r := <-db.intakeIn:
-			batch = append(batch, r)
-			n += len(r.rows)
-		case <-timer:
-			return batch
-		}
-	}
-	return batch
+	return collectBatch(db.intakeIn, batch, func(r *intakeReq) int { return len(r.rows) }, busy, db.window, intakeTarget, db.maxBatch)
 }
 
 // intakeBatch stores one batch of Enqueue calls and answers them.
