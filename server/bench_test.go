@@ -206,19 +206,12 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer srv.Close()
+	b.Cleanup(func() { srv.Close() })
 	if got := len(srv.RuleSet().Rules); got != 100 {
 		b.Fatalf("%d rules loaded", got)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-	alexisURL := "http://" + ln.Addr().String() + "/v1/opsgenie"
+	addr := serveOn(b, srv)
+	alexisURL := "http://" + addr + "/v1/opsgenie"
 	drain := func() {
 		deadline := time.Now().Add(5 * time.Minute)
 		for {

@@ -48,16 +48,8 @@ func TestEndToEndWithRealParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
-	defer func() { cancel(); <-done }()
-	url := "http://" + ln.Addr().String()
+	t.Cleanup(func() { srv.Close() })
+	url := "http://" + serveOn(t, srv)
 
 	body := fixture(t, "opsgenie_create_duplicator_gc.json")
 	r := post(t, url+"/v1/opsgenie", body)

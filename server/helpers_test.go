@@ -196,6 +196,22 @@ func testConfig(t testing.TB) *config.Config {
 	return cfg
 }
 
+// serveOn serves srv on a loopback port until the test ends and returns
+// the port's address. Register srv.Close with t.Cleanup first: cleanups
+// run last-registered first, so serving stops before the store closes.
+func serveOn(t testing.TB, srv *server.Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String()
+}
+
 // start serves a new server on a loopback port until the test ends.
 func start(t testing.TB, cfg *config.Config, load server.LoadFunc, opts ...server.Option) *testServer {
 	t.Helper()
