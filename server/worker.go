@@ -132,8 +132,8 @@ var epoch = time.Now()
 // burstWriters is how many intake requests waiting for the store at once
 // make a burst, and burstGap how long a burst lasts after that was last
 // seen. Steady traffic well below saturation rarely has 8 requests
-// waiting together (at 2,000 alerts/s and a 1 ms fdatasync, about one in
-// a thousand writes); a saturating burst nearly always does, though their
+// waiting together (at 2,000 alerts/s and a 1 ms fdatasync, about one
+// write in a thousand if arrivals were random: arithmetic, not measured); a saturating burst nearly always does, though their
 // count drops each time a group write completes.
 const (
 	burstWriters = 8
