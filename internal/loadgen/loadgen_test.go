@@ -3,6 +3,7 @@ package loadgen_test
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,28 +13,40 @@ import (
 	"github.com/alexis-project/alexis/internal/loadgen"
 )
 
-func TestRun(t *testing.T) {
+// bodyServer answers 202 to requests that carry the header X-Test: yes,
+// and 500 to the others and to the body fail; seen returns how many times
+// each body arrived.
+func bodyServer(t *testing.T, fail string) (srv *httptest.Server, seen func() map[string]int) {
 	var mu sync.Mutex
-	seen := map[string]bool{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	count := map[string]int{}
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		seen[string(b)] = true
+		count[string(b)]++
 		mu.Unlock()
-		if string(b) == "13" || r.Header.Get("X-Test") != "yes" {
+		if string(b) == fail || r.Header.Get("X-Test") != "yes" {
 			w.WriteHeader(500)
 			return
 		}
 		w.WriteHeader(202)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, func() map[string]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(count)
+	}
+}
+
+func TestRun(t *testing.T) {
+	srv, seen := bodyServer(t, "13")
 	res, err := loadgen.Run(context.Background(), loadgen.Config{URL: srv.URL, Clients: 4, Requests: 100,
 		Header: http.Header{"X-Test": {"yes"}}, Body: func(i int) []byte { return []byte(strconv.Itoa(i)) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Sent != 100 || res.Errors != 1 || len(seen) != 100 || res.FirstError != "request 13: status 500: " {
-		t.Errorf("sent %d, errors %d (%s), distinct bodies %d", res.Sent, res.Errors, res.FirstError, len(seen))
+	if res.Sent != 100 || res.Errors != 1 || len(seen()) != 100 || res.FirstError != "request 13: status 500: " {
+		t.Errorf("sent %d, errors %d (%s), distinct bodies %d", res.Sent, res.Errors, res.FirstError, len(seen()))
 	}
 	if res.PerSecond() <= 0 || res.Percentile(0.5) <= 0 || res.Percentile(0.5) > res.Percentile(0.99) {
 		t.Errorf("rate %v, p50 %v, p99 %v", res.PerSecond(), res.Percentile(0.5), res.Percentile(0.99))

@@ -1,0 +1,153 @@
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"time"
+)
+
+// A Proc is a load generator in a process of its own, as the benchmarks
+// of intake use it: its CPU time, heap, garbage collector and scheduler
+// are then not those of the server it measures, as with wrk. The process
+// runs Serve on its standard input and output; the parent sends it one
+// job per Run.
+type Proc struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	enc *json.Encoder
+	dec *json.Decoder
+}
+
+// job is a Config as it crosses to the process: the bodies themselves
+// instead of the function that makes them.
+type job struct {
+	URL         string
+	Header      http.Header
+	Clients     int
+	Requests    int
+	MaxDuration time.Duration
+	Status      int
+	Bodies      [][]byte
+}
+
+// reply is a Result as it comes back, with the process's CPU time during
+// the run.
+type reply struct {
+	Sent       int
+	Errors     int
+	Elapsed    time.Duration
+	FirstError string
+	Latencies  []time.Duration
+	CPU        time.Duration
+	Err        string
+}
+
+// Self returns the command that runs this program again as a load
+// generator: with the environment variable env set to 1, which its main
+// (a test binary's TestMain) hands to ServeIf first.
+func Self(env string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), env+"=1")
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// ServeIf makes this process a load generator when the environment
+// variable env is 1 (see Self): it runs Serve on the standard input and
+// output, then exits. Otherwise it returns at once.
+func ServeIf(env string) {
+	if os.Getenv(env) != "1" {
+		return
+	}
+	if err := Serve(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// Start starts cmd, whose main must call Serve with its standard input and
+// output (see Self and ServeIf).
+func Start(cmd *exec.Cmd) (*Proc, error) {
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &Proc{cmd: cmd, in: in, enc: json.NewEncoder(in), dec: json.NewDecoder(bufio.NewReader(out))}, nil
+}
+
+// Run runs c in the process and returns its result and the CPU time
+// (user and system) the process used during the run. The bodies are made
+// before, in this process, and sent with the job.
+func (p *Proc) Run(c Config) (*Result, time.Duration, error) {
+	if c.Requests <= 0 || c.Body == nil || c.URL == "" {
+		return nil, 0, errors.New("loadgen: URL, Body and Requests are required")
+	}
+	j := job{URL: c.URL, Header: c.Header, Clients: c.Clients, Requests: c.Requests,
+		MaxDuration: c.MaxDuration, Status: c.Status, Bodies: make([][]byte, c.Requests)}
+	for i := range j.Bodies {
+		j.Bodies[i] = c.Body(i)
+	}
+	if err := p.enc.Encode(&j); err != nil {
+		return nil, 0, fmt.Errorf("loadgen: sending the job: %w", err)
+	}
+	var r reply
+	if err := p.dec.Decode(&r); err != nil {
+		return nil, 0, fmt.Errorf("loadgen: reading the result: %w", err)
+	}
+	if r.Err != "" {
+		return nil, 0, errors.New(r.Err)
+	}
+	res := &Result{Sent: r.Sent, Errors: r.Errors, Elapsed: r.Elapsed, FirstError: r.FirstError, latencies: r.Latencies}
+	return res, r.CPU, nil
+}
+
+// Close ends the process (its Serve returns when its input ends) and waits
+// for it.
+func (p *Proc) Close() error {
+	p.in.Close()
+	return p.cmd.Wait()
+}
+
+// Serve is the main of a load generator process: it reads jobs from r,
+// runs each and writes its result to w, until r ends.
+func Serve(r io.Reader, w io.Writer) error {
+	dec := json.NewDecoder(bufio.NewReader(r))
+	enc := json.NewEncoder(w)
+	for {
+		var j job
+		if err := dec.Decode(&j); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("loadgen: reading a job: %w", err)
+		}
+		c := Config{URL: j.URL, Header: j.Header, Clients: j.Clients, Requests: j.Requests,
+			MaxDuration: j.MaxDuration, Status: j.Status, Body: func(i int) []byte { return j.Bodies[i] }}
+		c0 := cpuTime()
+		res, err := Run(context.Background(), c)
+		rep := reply{CPU: cpuTime() - c0}
+		if err != nil {
+			rep.Err = err.Error()
+		} else {
+			rep.Sent, rep.Errors, rep.Elapsed, rep.FirstError, rep.Latencies = res.Sent, res.Errors, res.Elapsed, res.FirstError, res.latencies
+		}
+		if err := enc.Encode(&rep); err != nil {
+			return fmt.Errorf("loadgen: writing a result: %w", err)
+		}
+	}
+}
