@@ -24,6 +24,15 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// loadgenEnv set to 1 makes the test binary a load generator process
+// (loadgen.Serve) instead of running tests: the intake benchmark starts it.
+const loadgenEnv = "ALEXIS_BENCH_LOADGEN"
+
+func TestMain(m *testing.M) {
+	loadgen.ServeIf(loadgenEnv)
+	os.Exit(m.Run())
+}
+
 // benchClients is how many requests the load generator keeps in flight
 // (BENCH_CLIENTS overrides it).
 func benchClients() int {
@@ -117,7 +126,10 @@ func serveHandler(b *testing.B, h http.Handler) (string, func()) {
 // /v1/opsgenie (durable, 100 rules loaded, dry run, workers handling the
 // events meanwhile) against a bare Echo handler that reads the body and
 // answers 202, both driven by the same loopback load generator in the same
-// run. Each op is one request to each. Run it with a fixed count:
+// run. The load generator is a process of its own (this test binary run
+// as loadgen.Serve, see TestMain), as wrk would be: its heap, garbage
+// collector and scheduler are not the server's. Each op is one request to
+// each. Run it with a fixed count:
 //
 //	go test ./server -run '^$' -bench IntakeOpsGenie -benchtime 8000x
 //
@@ -127,15 +139,21 @@ func serveHandler(b *testing.B, h http.Handler) (string, func()) {
 // machine weighs on both sides alike and the workers never slow the
 // baseline. The rates are requests over the summed round times.
 //
-// It reports both rates and their ratio, the process CPU time per request
-// on each side (load generator included), the intake latency (p50, p99:
-// until the 202, which follows the durable write), the time from receipt
-// to the start of each event's first task (p50, p99; under saturation this
-// is the backlog), and the intake log's and the group commit's batch
-// sizes. BENCH_CLIENTS sets the concurrency (default 32), BENCH_WORKERS the
-// workers, BENCH_INTAKE_PRIORITY the intake_priority (default 1s; 0s: off), BENCH_HOLD_WORKERS=1 holds the workers until every round ended
-// (intake alone), BENCH_PROF=file writes a CPU profile of the Alexis rounds
-// only (and, with BENCH_HOLD_WORKERS, the workers' to file.workers).
+// It reports both rates and their ratio, the CPU time per request on each
+// side (both processes; the load generator's share alone too), the intake
+// latency (p50, p99: until the 202, which follows the durable write), the
+// time from receipt to the start of each event's first task (p50, p99;
+// under saturation this is the backlog), the intake log's batch size and
+// the wall time of its writes (write and fdatasync), and the group
+// commit's batch size.
+//
+// Knobs: BENCH_CLIENTS sets the concurrency (default 32), BENCH_WORKERS
+// the workers, BENCH_INTAKE_PRIORITY the intake_priority (default 1s; 0s:
+// off), BENCH_HOLD_WORKERS=1 holds the workers until every round ended
+// (intake alone), BENCH_LOADGEN=inprocess runs the load generator in the
+// server's process, BENCH_PROF=file writes a CPU profile of the first
+// Alexis round (the first bare round's to file.bare and, with
+// BENCH_HOLD_WORKERS, the workers' to file.workers).
 func BenchmarkIntakeOpsGenie(b *testing.B) {
 	n := b.N
 	rounds := 4
@@ -150,13 +168,34 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		bodies[i] = bytes.Replace(base, []byte(id), []byte(fmt.Sprintf("bench-%09d", i)), 1)
 	}
 	hdr := http.Header{"Content-Type": {"application/json"}, "Authorization": {"Bearer " + testToken}}
-	// gen sends requests [from, to) to url and adds its process CPU time
-	// to *cpu.
-	gen := func(url string, from, to int, cpu *time.Duration) *loadgen.Result {
+	// The load generator runs in a process of its own (this test binary,
+	// see TestMain), or in this one with BENCH_LOADGEN=inprocess.
+	var proc *loadgen.Proc
+	if os.Getenv("BENCH_LOADGEN") != "inprocess" {
+		var err error
+		if proc, err = loadgen.Start(loadgen.Self(loadgenEnv)); err != nil {
+			b.Fatal(err)
+		}
+		defer proc.Close()
+	}
+	// gen sends requests [from, to) to url and adds the CPU time they took
+	// to *cpu (the server's process and the load generator's) and the load
+	// generator's to *lgCPU.
+	gen := func(url string, from, to int, cpu, lgCPU *time.Duration) *loadgen.Result {
 		c0 := processCPU()
 		defer func() { *cpu += processCPU() - c0 }()
-		res, err := loadgen.Run(context.Background(), loadgen.Config{URL: url, Header: hdr, Clients: benchClients(),
-			Requests: to - from, MaxDuration: 5 * time.Minute, Body: func(i int) []byte { return bodies[from+i] }})
+		cfg := loadgen.Config{URL: url, Header: hdr, Clients: benchClients(),
+			Requests: to - from, MaxDuration: 5 * time.Minute, Body: func(i int) []byte { return bodies[from+i] }}
+		var res *loadgen.Result
+		var err error
+		if proc != nil {
+			var used time.Duration
+			res, used, err = proc.Run(cfg)
+			*cpu += used
+			*lgCPU += used
+		} else {
+			res, err = loadgen.Run(context.Background(), cfg)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -238,20 +277,34 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		defer profFile.Close()
 	}
 	var bareRes, gotRes []*loadgen.Result
-	var bareCPU, alexisCPU time.Duration
+	var bareCPU, alexisCPU, bareLG, alexisLG time.Duration
 	b.ResetTimer()
 	for r := range rounds {
 		from, to := r*n/rounds, (r+1)*n/rounds
 		if !holding {
 			drain()
 		}
-		bareRes = append(bareRes, gen(bareURL+"/v1/opsgenie", from, to, &bareCPU))
+		if r == 0 && prof != "" {
+			// The bare handler's profile beside it, to compare per request.
+			bf, err := os.Create(prof + ".bare")
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := pprof.StartCPUProfile(bf); err != nil {
+				b.Fatal(err)
+			}
+			bareRes = append(bareRes, gen(bareURL+"/v1/opsgenie", from, to, &bareCPU, &bareLG))
+			pprof.StopCPUProfile()
+			bf.Close()
+		} else {
+			bareRes = append(bareRes, gen(bareURL+"/v1/opsgenie", from, to, &bareCPU, &bareLG))
+		}
 		if profFile != nil {
 			if err := pprof.StartCPUProfile(profFile); err != nil {
 				b.Fatal(err)
 			}
 		}
-		gotRes = append(gotRes, gen(alexisURL, from, to, &alexisCPU))
+		gotRes = append(gotRes, gen(alexisURL, from, to, &alexisCPU, &alexisLG))
 		if profFile != nil {
 			pprof.StopCPUProfile()
 			profFile = nil // one profile: the first Alexis round
@@ -260,8 +313,12 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	b.StopTimer()
 	bare, got := loadgen.Merge(bareRes...), loadgen.Merge(gotRes...)
 	var logWrites int64
-	if st, ok := srv.Store().(interface{ LogWrites() int64 }); ok {
-		logWrites = st.LogWrites()
+	var logWriteTime time.Duration
+	if st, ok := srv.Store().(interface {
+		LogWrites() int64
+		LogWriteTime() time.Duration
+	}); ok {
+		logWrites, logWriteTime = st.LogWrites(), st.LogWriteTime()
 	}
 	c0 := processCPU()
 	if holding && prof != "" {
@@ -299,9 +356,14 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	us := func(d time.Duration) float64 { return float64(d) / 1e3 / float64(n) }
 	if logWrites > 0 {
 		b.ReportMetric(float64(n)/float64(logWrites), "events/log_write")
+		b.ReportMetric(float64(logWriteTime)/1e3/float64(logWrites), "log_write_us")
 	}
 	if commits > 0 {
 		b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
+	}
+	if proc != nil {
+		b.ReportMetric(us(bareLG), "bare_loadgen_cpu_us/req")
+		b.ReportMetric(us(alexisLG), "alexis_loadgen_cpu_us/req")
 	}
 	b.ReportMetric(us(bareCPU), "bare_cpu_us/req")
 	b.ReportMetric(us(alexisCPU), "alexis_cpu_us/req")

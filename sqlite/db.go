@@ -65,6 +65,7 @@ type DB struct {
 	nextID          int64
 	logBuf          []byte
 	logWrites       atomic.Int64
+	logWriteTime    atomic.Int64 // ns in the log's writes and fdatasyncs
 	intakeIn        chan *intakeReq
 	intakeStop      chan struct{}
 	intakeDone      chan struct{}
@@ -289,6 +290,11 @@ func (db *DB) Stats() (commits, writes int64, busy time.Duration) {
 // LogWrites returns how many writes (each with its fdatasync) the intake
 // log writer made: accepted events / LogWrites is its mean batch size.
 func (db *DB) LogWrites() int64 { return db.logWrites.Load() }
+
+// LogWriteTime returns the wall time the intake log writer spent in its
+// writes and their fdatasyncs: over LogWrites, how long the disk took to
+// make a batch durable.
+func (db *DB) LogWriteTime() time.Duration { return time.Duration(db.logWriteTime.Load()) }
 
 // Path returns the file the store was opened from.
 func (db *DB) Path() string { return db.path }

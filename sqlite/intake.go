@@ -357,7 +357,9 @@ func (db *DB) appendLog(b []byte) error {
 	}
 	err := db.failAppend
 	if err == nil {
+		t0 := time.Now()
 		err = db.seg.append(b)
+		db.logWriteTime.Add(int64(time.Since(t0)))
 	}
 	if err != nil {
 		db.seal(db.seg)
