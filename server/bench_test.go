@@ -178,24 +178,39 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		}
 		defer proc.Close()
 	}
-	// gen sends requests [from, to) to url and adds the CPU time they took
+	// gen sends requests [from, to) to url, and adds the CPU time they took
 	// to *cpu (the server's process and the load generator's) and the load
-	// generator's to *lgCPU.
-	gen := func(url string, from, to int, cpu, lgCPU *time.Duration) *loadgen.Result {
-		c0 := processCPU()
-		defer func() { *cpu += processCPU() - c0 }()
+	// generator's to *lgCPU. With profile set, it writes a CPU profile of
+	// this process during the requests to that file.
+	gen := func(url string, from, to int, cpu, lgCPU *time.Duration, profile string) *loadgen.Result {
 		cfg := loadgen.Config{URL: url, Header: hdr, Clients: benchClients(),
 			Requests: to - from, MaxDuration: 5 * time.Minute, Body: func(i int) []byte { return bodies[from+i] }}
-		var res *loadgen.Result
-		var err error
-		if proc != nil {
-			var used time.Duration
-			res, used, err = proc.Run(cfg)
-			*cpu += used
-			*lgCPU += used
-		} else {
-			res, err = loadgen.Run(context.Background(), cfg)
+		run := func() (*loadgen.Result, time.Duration, error) {
+			res, err := loadgen.Run(context.Background(), cfg)
+			return res, 0, err
 		}
+		if proc != nil {
+			p, err := proc.Prepare(cfg) // the bodies cross before the measurement
+			if err != nil {
+				b.Fatal(err)
+			}
+			run = p.Run
+		}
+		if profile != "" {
+			f, err := os.Create(profile)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				b.Fatal(err)
+			}
+			defer pprof.StopCPUProfile()
+		}
+		c0 := processCPU()
+		res, used, err := run()
+		*cpu += processCPU() - c0 + used
+		*lgCPU += used
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -269,13 +284,6 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	}
 
 	prof := os.Getenv("BENCH_PROF")
-	var profFile *os.File
-	if prof != "" {
-		if profFile, err = os.Create(prof); err != nil {
-			b.Fatal(err)
-		}
-		defer profFile.Close()
-	}
 	var bareRes, gotRes []*loadgen.Result
 	var bareCPU, alexisCPU, bareLG, alexisLG time.Duration
 	b.ResetTimer()
@@ -284,31 +292,12 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		if !holding {
 			drain()
 		}
-		if r == 0 && prof != "" {
-			// The bare handler's profile beside it, to compare per request.
-			bf, err := os.Create(prof + ".bare")
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := pprof.StartCPUProfile(bf); err != nil {
-				b.Fatal(err)
-			}
-			bareRes = append(bareRes, gen(bareURL+"/v1/opsgenie", from, to, &bareCPU, &bareLG))
-			pprof.StopCPUProfile()
-			bf.Close()
-		} else {
-			bareRes = append(bareRes, gen(bareURL+"/v1/opsgenie", from, to, &bareCPU, &bareLG))
+		bareProf, gotProf := "", ""
+		if r == 0 && prof != "" { // the first round of each side
+			bareProf, gotProf = prof+".bare", prof
 		}
-		if profFile != nil {
-			if err := pprof.StartCPUProfile(profFile); err != nil {
-				b.Fatal(err)
-			}
-		}
-		gotRes = append(gotRes, gen(alexisURL, from, to, &alexisCPU, &alexisLG))
-		if profFile != nil {
-			pprof.StopCPUProfile()
-			profFile = nil // one profile: the first Alexis round
-		}
+		bareRes = append(bareRes, gen(bareURL+"/v1/opsgenie", from, to, &bareCPU, &bareLG, bareProf))
+		gotRes = append(gotRes, gen(alexisURL, from, to, &alexisCPU, &alexisLG, gotProf))
 	}
 	b.StopTimer()
 	bare, got := loadgen.Merge(bareRes...), loadgen.Merge(gotRes...)

@@ -17,7 +17,7 @@ import (
 // of intake use it: its CPU time, heap, garbage collector and scheduler
 // are then not those of the server it measures, as with wrk. The process
 // runs Serve on its standard input and output; the parent sends it one
-// job per Run.
+// job per run, then the order to start it.
 type Proc struct {
 	cmd *exec.Cmd
 	in  io.WriteCloser
@@ -25,8 +25,8 @@ type Proc struct {
 	dec *json.Decoder
 }
 
-// job is a Config as it crosses to the process: the bodies themselves
-// instead of the function that makes them.
+// job is a Config as it crosses to the process (the bodies themselves
+// instead of the function that makes them), or the order to start it.
 type job struct {
 	URL         string
 	Header      http.Header
@@ -35,10 +35,11 @@ type job struct {
 	MaxDuration time.Duration
 	Status      int
 	Bodies      [][]byte
+	Start       bool // run the job sent before
 }
 
-// reply is a Result as it comes back, with the process's CPU time during
-// the run.
+// reply acknowledges a job, or is its Result as it comes back with the
+// process's CPU time during the run.
 type reply struct {
 	Sent       int
 	Errors     int
@@ -47,6 +48,7 @@ type reply struct {
 	Latencies  []time.Duration
 	CPU        time.Duration
 	Err        string
+	Ready      bool // the job was received
 }
 
 // Self returns the command that runs this program again as a load
@@ -91,11 +93,25 @@ func Start(cmd *exec.Cmd) (*Proc, error) {
 }
 
 // Run runs c in the process and returns its result and the CPU time
-// (user and system) the process used during the run. The bodies are made
-// before, in this process, and sent with the job.
+// (user and system) the process used during the run: Prepare, then
+// Prepared.Run.
 func (p *Proc) Run(c Config) (*Result, time.Duration, error) {
+	r, err := p.Prepare(c)
+	if err != nil {
+		return nil, 0, err
+	}
+	return r.Run()
+}
+
+// A Prepared job is held by the process, bodies and all, ready to run.
+type Prepared struct{ p *Proc }
+
+// Prepare makes c's bodies and sends them to the process, and returns once
+// it holds them: what the caller measures after this (its CPU time, a
+// profile) is then the run alone.
+func (p *Proc) Prepare(c Config) (*Prepared, error) {
 	if c.Requests <= 0 || c.Body == nil || c.URL == "" {
-		return nil, 0, errors.New("loadgen: URL, Body and Requests are required")
+		return nil, errors.New("loadgen: URL, Body and Requests are required")
 	}
 	j := job{URL: c.URL, Header: c.Header, Clients: c.Clients, Requests: c.Requests,
 		MaxDuration: c.MaxDuration, Status: c.Status, Bodies: make([][]byte, c.Requests)}
@@ -103,17 +119,34 @@ func (p *Proc) Run(c Config) (*Result, time.Duration, error) {
 		j.Bodies[i] = c.Body(i)
 	}
 	if err := p.enc.Encode(&j); err != nil {
-		return nil, 0, fmt.Errorf("loadgen: sending the job: %w", err)
+		return nil, fmt.Errorf("loadgen: sending the job: %w", err)
 	}
 	var r reply
 	if err := p.dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("loadgen: reading the job's receipt: %w", err)
+	}
+	if r.Err != "" || !r.Ready {
+		return nil, fmt.Errorf("loadgen: job refused: %s", r.Err)
+	}
+	return &Prepared{p}, nil
+}
+
+// Run starts the prepared job and waits for its result and the process's
+// CPU time during the run.
+func (r *Prepared) Run() (*Result, time.Duration, error) {
+	p := r.p
+	if err := p.enc.Encode(&job{Start: true}); err != nil {
+		return nil, 0, fmt.Errorf("loadgen: starting the job: %w", err)
+	}
+	var rep reply
+	if err := p.dec.Decode(&rep); err != nil {
 		return nil, 0, fmt.Errorf("loadgen: reading the result: %w", err)
 	}
-	if r.Err != "" {
-		return nil, 0, errors.New(r.Err)
+	if rep.Err != "" {
+		return nil, 0, errors.New(rep.Err)
 	}
-	res := &Result{Sent: r.Sent, Errors: r.Errors, Elapsed: r.Elapsed, FirstError: r.FirstError, latencies: r.Latencies}
-	return res, r.CPU, nil
+	res := &Result{Sent: rep.Sent, Errors: rep.Errors, Elapsed: rep.Elapsed, FirstError: rep.FirstError, latencies: rep.Latencies}
+	return res, rep.CPU, nil
 }
 
 // Close ends the process (its Serve returns when its input ends) and waits
@@ -124,10 +157,12 @@ func (p *Proc) Close() error {
 }
 
 // Serve is the main of a load generator process: it reads jobs from r,
-// runs each and writes its result to w, until r ends.
+// acknowledges each, runs it when told to start and writes its result to
+// w, until r ends.
 func Serve(r io.Reader, w io.Writer) error {
 	dec := json.NewDecoder(bufio.NewReader(r))
 	enc := json.NewEncoder(w)
+	var ready *Config // the job received, waiting for its start
 	for {
 		var j job
 		if err := dec.Decode(&j); err != nil {
@@ -136,15 +171,25 @@ func Serve(r io.Reader, w io.Writer) error {
 			}
 			return fmt.Errorf("loadgen: reading a job: %w", err)
 		}
-		c := Config{URL: j.URL, Header: j.Header, Clients: j.Clients, Requests: j.Requests,
-			MaxDuration: j.MaxDuration, Status: j.Status, Body: func(i int) []byte { return j.Bodies[i] }}
-		c0 := cpuTime()
-		res, err := Run(context.Background(), c)
-		rep := reply{CPU: cpuTime() - c0}
-		if err != nil {
-			rep.Err = err.Error()
-		} else {
-			rep.Sent, rep.Errors, rep.Elapsed, rep.FirstError, rep.Latencies = res.Sent, res.Errors, res.Elapsed, res.FirstError, res.latencies
+		var rep reply
+		switch {
+		case !j.Start:
+			bodies := j.Bodies
+			ready = &Config{URL: j.URL, Header: j.Header, Clients: j.Clients, Requests: j.Requests,
+				MaxDuration: j.MaxDuration, Status: j.Status, Body: func(i int) []byte { return bodies[i] }}
+			rep.Ready = true
+		case ready == nil:
+			rep.Err = "loadgen: start without a job"
+		default:
+			c0 := cpuTime()
+			res, err := Run(context.Background(), *ready)
+			rep.CPU = cpuTime() - c0
+			ready = nil
+			if err != nil {
+				rep.Err = err.Error()
+			} else {
+				rep.Sent, rep.Errors, rep.Elapsed, rep.FirstError, rep.Latencies = res.Sent, res.Errors, res.Elapsed, res.FirstError, res.latencies
+			}
 		}
 		if err := enc.Encode(&rep); err != nil {
 			return fmt.Errorf("loadgen: writing a result: %w", err)
