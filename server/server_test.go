@@ -144,7 +144,8 @@ func TestAuth(t *testing.T) {
 	if strings.Contains(ts.logs.String(), testToken) {
 		t.Errorf("a token was logged:\n%s", ts.logs.String())
 	}
-	if err := contains(ts.logs.String(), `query="token=REDACTED"`, "client=opsgenie", "client=other"); err != nil {
+	if err := contains(ts.logs.String(), `query="token=REDACTED"`, "client=opsgenie", "client=other",
+		"level=INFO msg=request component=http method=POST path=/v1/opsgenie status=202 elapsed_ms="); err != nil {
 		t.Error(err)
 	}
 }
@@ -291,6 +292,10 @@ func TestRulesHealthMetrics(t *testing.T) {
 		`alexis_rule_reloads_total{result="error"} 0`,
 		`alexis_rules_loaded 2`,
 		`alexis_intake_seconds_count{source="opsgenie"} 1`,
+		// Series exported at 0 before their first event.
+		`alexis_events_total{result="duplicate",source="opsgenie"} 0`,
+		`alexis_events_total{result="ignored",source="dynatrace"} 0`,
+		`alexis_intake_seconds_count{source="alertmanager"} 0`,
 	); err != nil {
 		t.Error(err)
 	}
