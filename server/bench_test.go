@@ -122,6 +122,23 @@ func serveHandler(b *testing.B, h http.Handler) (string, func()) {
 	return "http://" + ln.Addr().String(), func() { hs.Close() }
 }
 
+// startProfile writes a CPU profile of this process to path until the
+// function it returns is called.
+func startProfile(b *testing.B, path string) (stop func()) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
 // BenchmarkIntakeOpsGenie measures alerts accepted per second on
 // /v1/opsgenie (durable, 100 rules loaded, dry run, workers handling the
 // events meanwhile) against a bare Echo handler that reads the body and
@@ -197,15 +214,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 			run = p.Run
 		}
 		if profile != "" {
-			f, err := os.Create(profile)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				b.Fatal(err)
-			}
-			defer pprof.StopCPUProfile()
+			defer startProfile(b, profile)()
 		}
 		c0 := processCPU()
 		res, used, err := run()
@@ -312,15 +321,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	c0 := processCPU()
 	if holding && prof != "" {
 		// The workers' own profile: their whole work comes after the rounds.
-		wf, err := os.Create(prof + ".workers")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer wf.Close()
-		if err := pprof.StartCPUProfile(wf); err != nil {
-			b.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
+		defer startProfile(b, prof+".workers")()
 	}
 	close(hold)
 	drain()
