@@ -709,3 +709,21 @@ func TestFinishFromLogWritesTheWholeRow(t *testing.T) {
 		t.Errorf("second finish: %v", err)
 	}
 }
+
+// LogWrites and LogWriteTime count the log writer's writes and the wall
+// time they took: one write for one lone Enqueue, none for a duplicate.
+func TestIntakeLogWriteStats(t *testing.T) {
+	db, _ := open(t)
+	if db.LogWrites() != 0 || db.LogWriteTime() != 0 {
+		t.Fatalf("before any event: %d writes in %v", db.LogWrites(), db.LogWriteTime())
+	}
+	ctx := context.Background()
+	for range 2 { // the second delivery is a duplicate: nothing written
+		if _, err := db.Enqueue(ctx, []*alexis.Event{event("stats-1", "Create")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, d := db.LogWrites(), db.LogWriteTime(); n != 1 || d <= 0 {
+		t.Errorf("after one event: %d writes in %v, want 1 in more than 0", n, d)
+	}
+}
