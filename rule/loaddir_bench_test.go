@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	alexis "github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/action/builtin"
+	"github.com/alexis-project/alexis/internal/cputime"
 	"github.com/alexis-project/alexis/rule"
 )
 
@@ -103,16 +103,6 @@ func writeLoadDir(tb testing.TB, dir string, nfiles, nrules int) [][]byte {
 	return out
 }
 
-// cpuTime is the process's user and system CPU time so far: the machine
-// is shared, so wall time alone says little.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // BenchmarkLoadDir10000 loads 10,000 rules from 100 files with the real
 // action registry: reading, YAML, every check, expressions, command and
 // note templates. It reports wall (ms/op) and CPU time (cpu-ms/op, user +
@@ -129,7 +119,7 @@ func BenchmarkLoadDir10000(b *testing.B) {
 	reg := builtin.Registry(builtin.Config{})
 	var wall, cpu, baseWall, baseCPU time.Duration
 	for b.Loop() {
-		w0, c0 := time.Now(), cpuTime()
+		w0, c0 := time.Now(), cputime.Self()
 		for _, f := range files {
 			data, err := os.ReadFile(f)
 			if err != nil {
@@ -140,7 +130,7 @@ func BenchmarkLoadDir10000(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		w1, c1 := time.Now(), cpuTime()
+		w1, c1 := time.Now(), cputime.Self()
 		rs, err := rule.LoadDir(dir, reg)
 		if err != nil {
 			b.Fatal(err)
@@ -148,7 +138,7 @@ func BenchmarkLoadDir10000(b *testing.B) {
 		if len(rs.Rules) != loadFiles*loadRules {
 			b.Fatalf("loaded %d rules", len(rs.Rules))
 		}
-		w2, c2 := time.Now(), cpuTime()
+		w2, c2 := time.Now(), cputime.Self()
 		baseWall += w1.Sub(w0)
 		baseCPU += c1 - c0
 		wall += w2.Sub(w1)

@@ -14,11 +14,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/alexis-project/alexis"
+	"github.com/alexis-project/alexis/internal/cputime"
 	"github.com/alexis-project/alexis/internal/loadgen"
 	"github.com/alexis-project/alexis/server"
 	"github.com/labstack/echo/v4"
@@ -100,16 +100,6 @@ func (f *firstAction) percentile(q float64) time.Duration {
 	sort.Slice(f.delays, func(i, j int) bool { return f.delays[i] < f.delays[j] })
 	i := int(q*float64(len(f.delays))+0.999999) - 1
 	return f.delays[max(0, min(i, len(f.delays)-1))]
-}
-
-// processCPU returns the CPU time (user and system) this process used so
-// far: the load generator's, the server's and the workers'.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func serveHandler(b *testing.B, h http.Handler) (string, func()) {
@@ -216,9 +206,9 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		if profile != "" {
 			defer startProfile(b, profile)()
 		}
-		c0 := processCPU()
+		c0 := cputime.Self()
 		res, used, err := run()
-		*cpu += processCPU() - c0 + used
+		*cpu += cputime.Self() - c0 + used
 		*lgCPU += used
 		if err != nil {
 			b.Fatal(err)
@@ -318,7 +308,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	}); ok {
 		logWrites, logWriteTime = st.LogWrites(), st.LogWriteTime()
 	}
-	c0 := processCPU()
+	c0 := cputime.Self()
 	if holding && prof != "" {
 		// The workers' own profile: their whole work comes after the rounds.
 		defer startProfile(b, prof+".workers")()
@@ -328,7 +318,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	if holding {
 		// With the workers held, their whole work comes after: its CPU
 		// time per event.
-		b.ReportMetric(float64(processCPU()-c0)/1e3/float64(n), "worker_cpu_us/event")
+		b.ReportMetric(float64(cputime.Self()-c0)/1e3/float64(n), "worker_cpu_us/event")
 	}
 	var commits, writes int64 // of the whole run, the workers' included
 	if st, ok := srv.Store().(interface {

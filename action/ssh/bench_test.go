@@ -14,6 +14,7 @@ import (
 
 	alexis "github.com/alexis-project/alexis"
 	"github.com/alexis-project/alexis/action/ssh"
+	"github.com/alexis-project/alexis/internal/cputime"
 	"github.com/alexis-project/alexis/internal/sshtest"
 )
 
@@ -108,13 +109,7 @@ func remoteSleep(ctx context.Context, command string, _, stderr io.Writer) int {
 
 // cpuTime is the user+system CPU time of this process and its waited-for
 // children.
-func cpuTime() time.Duration {
-	var self, kids syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &kids)
-	d := func(t syscall.Timeval) time.Duration { return time.Duration(t.Nano()) }
-	return d(self.Utime) + d(self.Stime) + d(kids.Utime) + d(kids.Stime)
-}
+func cpuTime() time.Duration { return cputime.Self() + cputime.Children() }
 
 func BenchmarkFanOut(b *testing.B)  { benchmarkFanOut(b, 50) }
 func BenchmarkFanOut1(b *testing.B) { benchmarkFanOut(b, 1) }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"time"
+
+	"github.com/alexis-project/alexis/internal/cputime"
 )
 
 // A Proc is a load generator in a process of its own, as the benchmarks
@@ -181,9 +183,9 @@ func Serve(r io.Reader, w io.Writer) error {
 		case ready == nil:
 			rep.Err = "loadgen: start without a job"
 		default:
-			c0 := cpuTime()
+			c0 := cputime.Self()
 			res, err := Run(context.Background(), *ready)
-			rep.CPU = cpuTime() - c0
+			rep.CPU = cputime.Self() - c0
 			ready = nil
 			if err != nil {
 				rep.Err = err.Error()
