@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
@@ -129,6 +130,86 @@ func startProfile(b *testing.B, path string) (stop func()) {
 	}
 }
 
+// intakeBench is what both intake benchmarks measure: a bare Echo handler
+// that reads the body and answers 202, and Alexis (100 rules, dry run),
+// each on a loopback port of this process.
+type intakeBench struct {
+	bareURL, alexisURL string // their /v1/opsgenie
+	srv                *server.Server
+	fa                 *firstAction
+	// holding (BENCH_HOLD_WORKERS=1): every claimed event waits until hold
+	// is closed: intake alone, without the workers competing for the CPU.
+	holding bool
+	hold    chan struct{}
+	b       *testing.B
+}
+
+// newIntakeBench starts both servers until the benchmark ends. Knobs:
+// BENCH_WORKERS, BENCH_INTAKE_PRIORITY, BENCH_HOLD_WORKERS.
+func newIntakeBench(b *testing.B) *intakeBench {
+	ib := &intakeBench{b: b, hold: make(chan struct{}), fa: &firstAction{seen: map[string]bool{}}}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.POST("/v1/opsgenie", func(c echo.Context) error {
+		if _, err := io.ReadAll(c.Request().Body); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusAccepted)
+	})
+	bareURL, stopBare := serveHandler(b, e)
+	b.Cleanup(stopBare)
+	ib.bareURL = bareURL + "/v1/opsgenie"
+
+	cfg := testConfig(b)
+	cfg.DryRun = true
+	if w := os.Getenv("BENCH_WORKERS"); w != "" {
+		fmt.Sscan(w, &cfg.Workers)
+	}
+	if v := os.Getenv("BENCH_INTAKE_PRIORITY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.IntakePriority = &d
+	}
+	writeBenchRules(b, cfg.Rules)
+	ib.holding = os.Getenv("BENCH_HOLD_WORKERS") != ""
+	var hooks server.Hooks
+	if ib.holding {
+		hooks.AfterClaim = func(*alexis.QueuedEvent) error { <-ib.hold; return nil }
+	}
+	srv, err := server.New(cfg, server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		server.WithEngineOptions(alexis.WithObservers(ib.fa)), server.WithHooks(hooks))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { srv.Close() })
+	if got := len(srv.RuleSet().Rules); got != 100 {
+		b.Fatalf("%d rules loaded", got)
+	}
+	ib.srv = srv
+	ib.alexisURL = "http://" + serveOn(b, srv) + "/v1/opsgenie"
+	return ib
+}
+
+// drain waits until the workers finished every queued event.
+func (ib *intakeBench) drain() {
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		d, err := ib.srv.Store().QueueDepth(context.Background())
+		if err != nil {
+			ib.b.Fatal(err)
+		}
+		if d == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			ib.b.Fatalf("%d events still queued after 5 minutes", d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // BenchmarkIntakeOpsGenie measures alerts accepted per second on
 // /v1/opsgenie (durable, 100 rules loaded, dry run, workers handling the
 // events meanwhile) against a bare Echo handler that reads the body and
@@ -219,68 +300,8 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		return res
 	}
 
-	// The baseline: a bare Echo handler.
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.POST("/v1/opsgenie", func(c echo.Context) error {
-		if _, err := io.ReadAll(c.Request().Body); err != nil {
-			return err
-		}
-		return c.NoContent(http.StatusAccepted)
-	})
-	bareURL, stopBare := serveHandler(b, e)
-	defer stopBare()
-
-	// Alexis.
-	cfg := testConfig(b)
-	cfg.DryRun = true
-	if w := os.Getenv("BENCH_WORKERS"); w != "" {
-		fmt.Sscan(w, &cfg.Workers)
-	}
-	if v := os.Getenv("BENCH_INTAKE_PRIORITY"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			b.Fatal(err)
-		}
-		cfg.IntakePriority = &d
-	}
-	writeBenchRules(b, cfg.Rules)
-	fa := &firstAction{seen: map[string]bool{}}
-	// BENCH_HOLD_WORKERS=1 holds every claimed event until the rounds
-	// ended: intake alone, without the workers competing for the CPU.
-	holding := os.Getenv("BENCH_HOLD_WORKERS") != ""
-	hold := make(chan struct{})
-	var hooks server.Hooks
-	if holding {
-		hooks.AfterClaim = func(*alexis.QueuedEvent) error { <-hold; return nil }
-	}
-	srv, err := server.New(cfg, server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
-		server.WithEngineOptions(alexis.WithObservers(fa)), server.WithHooks(hooks))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { srv.Close() })
-	if got := len(srv.RuleSet().Rules); got != 100 {
-		b.Fatalf("%d rules loaded", got)
-	}
-	addr := serveOn(b, srv)
-	alexisURL := "http://" + addr + "/v1/opsgenie"
-	drain := func() {
-		deadline := time.Now().Add(5 * time.Minute)
-		for {
-			d, err := srv.Store().QueueDepth(context.Background())
-			if err != nil {
-				b.Fatal(err)
-			}
-			if d == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				b.Fatalf("%d events still queued after 5 minutes", d)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
+	ib := newIntakeBench(b)
+	bareURL, alexisURL, srv, fa, holding, drain := ib.bareURL, ib.alexisURL, ib.srv, ib.fa, ib.holding, ib.drain
 
 	prof := os.Getenv("BENCH_PROF")
 	var bareRes, gotRes []*loadgen.Result
@@ -295,7 +316,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		if r == 0 && prof != "" { // the first round of each side
 			bareProf, gotProf = prof+".bare", prof
 		}
-		bareRes = append(bareRes, gen(bareURL+"/v1/opsgenie", from, to, &bareCPU, &bareLG, bareProf))
+		bareRes = append(bareRes, gen(bareURL, from, to, &bareCPU, &bareLG, bareProf))
 		gotRes = append(gotRes, gen(alexisURL, from, to, &alexisCPU, &alexisLG, gotProf))
 	}
 	b.StopTimer()
@@ -313,7 +334,7 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		// The workers' own profile: their whole work comes after the rounds.
 		defer startProfile(b, prof+".workers")()
 	}
-	close(hold)
+	close(ib.hold)
 	drain()
 	if holding {
 		// With the workers held, their whole work comes after: its CPU
@@ -356,4 +377,174 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	b.ReportMetric(ms(got.Percentile(0.99)), "intake_p99_ms")
 	b.ReportMetric(ms(fa.percentile(0.5)), "to_action_p50_ms")
 	b.ReportMetric(ms(fa.percentile(0.99)), "to_action_p99_ms")
+}
+
+// wrkScript makes wrk POST the duplicator alert, each request with an
+// alert ID of its own (RUN, from the environment, then a counter), and
+// print one line of results. wrk runs one Lua state per thread: the
+// benchmark runs one thread.
+const wrkScript = `
+local f = assert(io.open(os.getenv("BODY")))
+local body = f:read("*a")
+f:close()
+local s, e = string.find(body, os.getenv("ALERT_ID"), 1, true)
+local pre, post = body:sub(1, s - 1), body:sub(e + 1)
+local run = os.getenv("RUN")
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, pre .. run .. "-" .. n .. post)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %d\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.status + e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+`
+
+// wrkRound is one run of wrk.
+type wrkRound struct {
+	requests, errors int
+	elapsed          time.Duration
+	p50, p99         time.Duration
+	cpu              time.Duration // wrk's own
+}
+
+// runWrk drives url with wrk (one thread, clients connections) for d;
+// env says what the script needs (BODY, ALERT_ID, RUN, TOKEN).
+func runWrk(b *testing.B, wrk, script, url string, env []string, clients int, d time.Duration) wrkRound {
+	b.Helper()
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	cmd := exec.Command(wrk, "-t1", fmt.Sprintf("-c%d", clients), fmt.Sprintf("-d%ds", secs), "-s", script, url)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("wrk: %v\n%s", err, out)
+	}
+	var r wrkRound
+	var elapsed, p50, p99 int64
+	_, line, ok := strings.Cut(string(out), "RESULT ")
+	if !ok {
+		b.Fatalf("wrk printed no result:\n%s", out)
+	}
+	if _, err := fmt.Sscan(line, &r.requests, &elapsed, &r.errors, &p50, &p99); err != nil {
+		b.Fatalf("wrk result %q: %v", line, err)
+	}
+	if r.errors > 0 || r.requests == 0 {
+		b.Fatalf("wrk: %d requests, %d errors (connect, read, write, status other than 2xx/3xx, timeout):\n%s", r.requests, r.errors, out)
+	}
+	r.elapsed, r.p50, r.p99 = time.Duration(elapsed)*time.Microsecond, time.Duration(p50)*time.Microsecond, time.Duration(p99)*time.Microsecond
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return r
+}
+
+// BenchmarkIntakeOpsGenieWrk is BenchmarkIntakeOpsGenie driven by wrk
+// (Debian's, the load generator the issue names first; skipped where it is
+// not installed) instead of the Go load generator: wrk is written in C and
+// spends much less CPU per request, and on a machine it shares with the
+// servers that leaves more of the CPU to them, which helps the bare
+// handler far more than Alexis. Each op is one round: wrk drives the bare
+// handler for BENCH_WRK_SECONDS (default 1), then Alexis as long, then the
+// workers finish what the round queued. Run it with a fixed count:
+//
+//	go test ./server -run '^$' -bench IntakeOpsGenieWrk -benchtime 4x
+//
+// It reports both rates and their ratio, each side's CPU per request
+// (this process's alone, and wrk's), and the latencies wrk measured. The
+// knobs of BenchmarkIntakeOpsGenie apply (BENCH_CLIENTS: connections;
+// BENCH_PROF: a CPU profile of the first Alexis round).
+func BenchmarkIntakeOpsGenieWrk(b *testing.B) {
+	wrk, err := exec.LookPath("wrk")
+	if err != nil {
+		b.Skip("wrk is not installed (Debian: apt-get install wrk)")
+	}
+	secs := 1
+	if v := os.Getenv("BENCH_WRK_SECONDS"); v != "" {
+		fmt.Sscan(v, &secs)
+	}
+	dir := b.TempDir()
+	script, body := filepath.Join(dir, "post.lua"), filepath.Join(dir, "body.json")
+	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(body, fixture(b, "opsgenie_create_duplicator_gc.json"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	ib := newIntakeBench(b)
+	env := func(run string) []string {
+		return []string{"BODY=" + body, "ALERT_ID=2c9d41f0-6a3b-4d8e-b7f1-93e0a5c2d418-1732876500412",
+			"RUN=" + run, "TOKEN=" + testToken}
+	}
+	var bare, got []wrkRound
+	var bareCPU, alexisCPU time.Duration
+	d := time.Duration(secs) * time.Second
+	b.ResetTimer()
+	for r := range b.N {
+		if !ib.holding {
+			ib.drain()
+		}
+		c0 := cputime.Self()
+		bare = append(bare, runWrk(b, wrk, script, ib.bareURL, env(fmt.Sprintf("bare-%d", r)), benchClients(), d))
+		c1 := cputime.Self()
+		if prof := os.Getenv("BENCH_PROF"); prof != "" && r == 0 {
+			stop := startProfile(b, prof)
+			got = append(got, runWrk(b, wrk, script, ib.alexisURL, env(fmt.Sprintf("alexis-%d", r)), benchClients(), d))
+			stop()
+		} else {
+			got = append(got, runWrk(b, wrk, script, ib.alexisURL, env(fmt.Sprintf("alexis-%d", r)), benchClients(), d))
+		}
+		bareCPU += c1 - c0
+		alexisCPU += cputime.Self() - c1
+	}
+	b.StopTimer()
+	close(ib.hold)
+	ib.drain()
+	sum := func(rs []wrkRound) (n int, el, cpu, p50, p99 time.Duration) {
+		var p50s, p99s []time.Duration
+		for _, r := range rs {
+			n += r.requests
+			el += r.elapsed
+			cpu += r.cpu
+			p50s, p99s = append(p50s, r.p50), append(p99s, r.p99)
+		}
+		return n, el, cpu, median(p50s), median(p99s)
+	}
+	bn, bel, bwrk, bp50, bp99 := sum(bare)
+	an, ael, awrk, ap50, ap99 := sum(got)
+	// Every accepted event reached its first action (wrk's count misses
+	// the requests in flight when it stopped, which were accepted too).
+	ib.fa.mu.Lock()
+	reached := len(ib.fa.delays)
+	ib.fa.mu.Unlock()
+	if reached < an {
+		b.Fatalf("%d events reached their first action, wrk had %d accepted", reached, an)
+	}
+	perReq := func(cpu time.Duration, n int) float64 { return float64(cpu) / 1e3 / float64(n) }
+	bareRate, alexisRate := float64(bn)/bel.Seconds(), float64(an)/ael.Seconds()
+	b.ReportMetric(perReq(bareCPU, bn), "bare_cpu_us/req")
+	b.ReportMetric(perReq(alexisCPU, an), "alexis_cpu_us/req")
+	b.ReportMetric(perReq(bwrk, bn), "bare_wrk_cpu_us/req")
+	b.ReportMetric(perReq(awrk, an), "alexis_wrk_cpu_us/req")
+	b.ReportMetric(bareRate, "bare_req/s")
+	b.ReportMetric(alexisRate, "alexis_req/s")
+	b.ReportMetric(alexisRate/bareRate, "ratio")
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	b.ReportMetric(ms(bp50), "bare_p50_ms")
+	b.ReportMetric(ms(bp99), "bare_p99_ms")
+	b.ReportMetric(ms(ap50), "intake_p50_ms")
+	b.ReportMetric(ms(ap99), "intake_p99_ms")
+	b.ReportMetric(ms(ib.fa.percentile(0.5)), "to_action_p50_ms")
+	b.ReportMetric(ms(ib.fa.percentile(0.99)), "to_action_p99_ms")
+}
+
+// median returns the median of ds (sorted in place).
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
 }
