@@ -219,7 +219,7 @@ func (ib *intakeBench) drain() {
 // collector and scheduler are not the server's. Each op is one request to
 // each. Run it with a fixed count:
 //
-//	go test ./server -run '^$' -bench IntakeOpsGenie -benchtime 8000x
+//	go test ./server -run '^$' -bench 'IntakeOpsGenie$' -benchtime 8000x
 //
 // The two alternate in rounds (BENCH_ROUNDS, default 4: bare, Alexis,
 // bare, Alexis...), and before each bare round the workers finish what the
@@ -455,7 +455,8 @@ func runWrk(b *testing.B, wrk, script, url string, env []string, clients int, d 
 // It reports both rates and their ratio, each side's CPU per request
 // (this process's alone, and wrk's), and the latencies wrk measured. The
 // knobs of BenchmarkIntakeOpsGenie apply (BENCH_CLIENTS: connections;
-// BENCH_PROF: a CPU profile of the first Alexis round).
+// BENCH_PROF=file: CPU profiles of the first Alexis round, and of the
+// first bare round to file.bare).
 func BenchmarkIntakeOpsGenieWrk(b *testing.B) {
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
@@ -486,16 +487,21 @@ func BenchmarkIntakeOpsGenieWrk(b *testing.B) {
 		if !ib.holding {
 			ib.drain()
 		}
-		c0 := cputime.Self()
-		bare = append(bare, runWrk(b, wrk, script, ib.bareURL, env(fmt.Sprintf("bare-%d", r)), benchClients(), d))
-		c1 := cputime.Self()
-		if prof := os.Getenv("BENCH_PROF"); prof != "" && r == 0 {
-			stop := startProfile(b, prof)
-			got = append(got, runWrk(b, wrk, script, ib.alexisURL, env(fmt.Sprintf("alexis-%d", r)), benchClients(), d))
-			stop()
-		} else {
-			got = append(got, runWrk(b, wrk, script, ib.alexisURL, env(fmt.Sprintf("alexis-%d", r)), benchClients(), d))
+		// round drives url, with a CPU profile to profile if set.
+		round := func(url, run, profile string) wrkRound {
+			if profile != "" {
+				defer startProfile(b, profile)()
+			}
+			return runWrk(b, wrk, script, url, env(run), benchClients(), d)
 		}
+		bareProf, gotProf := "", ""
+		if prof := os.Getenv("BENCH_PROF"); prof != "" && r == 0 {
+			bareProf, gotProf = prof+".bare", prof
+		}
+		c0 := cputime.Self()
+		bare = append(bare, round(ib.bareURL, fmt.Sprintf("bare-%d", r), bareProf))
+		c1 := cputime.Self()
+		got = append(got, round(ib.alexisURL, fmt.Sprintf("alexis-%d", r), gotProf))
 		bareCPU += c1 - c0
 		alexisCPU += cputime.Self() - c1
 	}
