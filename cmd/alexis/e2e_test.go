@@ -215,11 +215,7 @@ func TestReadmeQuickStart(t *testing.T) {
 func TestCrashResumesExactlyOnce(t *testing.T) {
 	dir := t.TempDir()
 	mark := filepath.Join(dir, "mark")
-	rules := filepath.Join(dir, "rules")
-	if err := os.Mkdir(rules, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(rules, "crash.yaml"), fmt.Sprintf(`rules:
+	rules := writeRules(t, dir, "crash.yaml", fmt.Sprintf(`rules:
   - name: two-steps
     sources: [opsgenie]
     when: has_tag("syn.duplicator")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -26,11 +25,7 @@ func TestCrashKeepsPendingEscalation(t *testing.T) {
 	escalations := func() []string { a, _ := og.Alert(alertID); return a.Escalations }
 
 	dir := t.TempDir()
-	rules := filepath.Join(dir, "rules")
-	if err := os.Mkdir(rules, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(rules, "gc.yaml"), `rules:
+	rules := writeRules(t, dir, "gc.yaml", `rules:
   - name: duplicator-gc
     sources: [opsgenie]
     when: has_tag("syn.duplicator")

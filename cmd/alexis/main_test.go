@@ -194,6 +194,18 @@ func writeFile(t *testing.T, name, content string) {
 	}
 }
 
+// writeRules writes the rule file name into dir/rules, and returns that
+// directory.
+func writeRules(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	rules := filepath.Join(dir, "rules")
+	if err := os.MkdirAll(rules, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(rules, name), content)
+	return rules
+}
+
 // TestServeListenOverrideIsChecked: --listen is checked like the file's
 // listen: without tokens, a non-loopback address is refused.
 func TestServeListenOverrideIsChecked(t *testing.T) {
