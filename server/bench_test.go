@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -380,9 +381,9 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 }
 
 // wrkScript makes wrk POST the duplicator alert, each request with an
-// alert ID of its own (RUN, from the environment, then a counter), and
-// print one line of results. wrk runs one Lua state per thread: the
-// benchmark runs one thread.
+// alert ID of its own (RUN, from the environment, then a counter), print
+// STOPPED and stop once LIMIT answers arrived, and print one line of
+// results. wrk runs one Lua state per thread: the benchmark runs one.
 const wrkScript = `
 local f = assert(io.open(os.getenv("BODY")))
 local body = f:read("*a")
@@ -390,13 +391,22 @@ f:close()
 local s, e = string.find(body, os.getenv("ALERT_ID"), 1, true)
 local pre, post = body:sub(1, s - 1), body:sub(e + 1)
 local run = os.getenv("RUN")
-local n = 0
+local limit = tonumber(os.getenv("LIMIT"))
+local sent, answered = 0, 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 request = function()
-  n = n + 1
-  return wrk.format(nil, nil, nil, pre .. run .. "-" .. n .. post)
+  sent = sent + 1
+  return wrk.format(nil, nil, nil, pre .. run .. "-" .. sent .. post)
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered == limit then
+    io.write("STOPPED\n")
+    io.flush()
+    wrk.thread:stop()
+  end
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -413,28 +423,47 @@ type wrkRound struct {
 	cpu              time.Duration // wrk's own
 }
 
-// runWrk drives url with wrk (one thread, clients connections) for d;
-// env says what the script needs (BODY, ALERT_ID, RUN, TOKEN).
-func runWrk(b *testing.B, wrk, script, url string, env []string, clients int, d time.Duration) wrkRound {
+// runWrk drives url with wrk (one thread, clients connections) until
+// limit requests were answered; env says what the script needs (BODY,
+// ALERT_ID, RUN, TOKEN). wrk runs for a fixed time: once the script has
+// its answers it says so, and a SIGINT ends the run there (wrk then
+// reports the time until that moment).
+func runWrk(b *testing.B, wrk, script, url string, env []string, clients, limit int) wrkRound {
 	b.Helper()
-	secs := max(1, int(d.Round(time.Second)/time.Second))
-	cmd := exec.Command(wrk, "-t1", fmt.Sprintf("-c%d", clients), fmt.Sprintf("-d%ds", secs), "-s", script, url)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.CombinedOutput()
+	cmd := exec.Command(wrk, "-t1", fmt.Sprintf("-c%d", clients), "-d300s", "-s", script, url)
+	cmd.Env = append(os.Environ(), append(env, fmt.Sprintf("LIMIT=%d", limit))...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		b.Fatalf("wrk: %v\n%s", err, out)
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if sc.Text() == "STOPPED" {
+			cmd.Process.Signal(os.Interrupt)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		b.Fatalf("wrk: %v\n%s%s", err, &out, &stderr)
 	}
 	var r wrkRound
 	var elapsed, p50, p99 int64
-	_, line, ok := strings.Cut(string(out), "RESULT ")
+	_, line, ok := strings.Cut(out.String(), "RESULT ")
 	if !ok {
-		b.Fatalf("wrk printed no result:\n%s", out)
+		b.Fatalf("wrk printed no result:\n%s%s", &out, &stderr)
 	}
 	if _, err := fmt.Sscan(line, &r.requests, &elapsed, &r.errors, &p50, &p99); err != nil {
 		b.Fatalf("wrk result %q: %v", line, err)
 	}
-	if r.errors > 0 || r.requests == 0 {
-		b.Fatalf("wrk: %d requests, %d errors (connect, read, write, status other than 2xx/3xx, timeout):\n%s", r.requests, r.errors, out)
+	if r.errors > 0 || r.requests < limit {
+		b.Fatalf("wrk: %d requests answered (want %d), %d errors (connect, read, write, status other than 2xx/3xx, timeout):\n%s%s",
+			r.requests, limit, r.errors, &out, &stderr)
 	}
 	r.elapsed, r.p50, r.p99 = time.Duration(elapsed)*time.Microsecond, time.Duration(p50)*time.Microsecond, time.Duration(p99)*time.Microsecond
 	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
@@ -446,26 +475,28 @@ func runWrk(b *testing.B, wrk, script, url string, env []string, clients int, d 
 // not installed) instead of the Go load generator: wrk is written in C and
 // spends much less CPU per request, and on a machine it shares with the
 // servers that leaves more of the CPU to them, which helps the bare
-// handler far more than Alexis. Each op is one round: wrk drives the bare
-// handler for BENCH_WRK_SECONDS (default 1), then Alexis as long, then the
-// workers finish what the round queued. Run it with a fixed count:
+// handler far more than Alexis. Each op is one request to each; as there,
+// the two alternate in BENCH_ROUNDS rounds (default 4), and the workers
+// finish what a round queued before the next. Run it with a fixed count:
 //
-//	go test ./server -run '^$' -bench IntakeOpsGenieWrk -benchtime 4x
+//	go test ./server -run '^$' -bench IntakeOpsGenieWrk -benchtime 8000x
 //
 // It reports both rates and their ratio, each side's CPU per request
-// (this process's alone, and wrk's), and the latencies wrk measured. The
-// knobs of BenchmarkIntakeOpsGenie apply (BENCH_CLIENTS: connections;
-// BENCH_PROF=file: CPU profiles of the first Alexis round, and of the
-// first bare round to file.bare).
+// (this process's alone, and wrk's), and the latencies wrk measured (the
+// median of the rounds' percentiles). The knobs of BenchmarkIntakeOpsGenie
+// apply (BENCH_CLIENTS: connections; BENCH_PROF=file: CPU profiles of the
+// first Alexis round, and of the first bare round to file.bare).
 func BenchmarkIntakeOpsGenieWrk(b *testing.B) {
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
 		b.Skip("wrk is not installed (Debian: apt-get install wrk)")
 	}
-	secs := 1
-	if v := os.Getenv("BENCH_WRK_SECONDS"); v != "" {
-		fmt.Sscan(v, &secs)
+	n := b.N
+	rounds := 4
+	if v := os.Getenv("BENCH_ROUNDS"); v != "" {
+		fmt.Sscan(v, &rounds)
 	}
+	rounds = max(1, min(rounds, n))
 	dir := b.TempDir()
 	script, body := filepath.Join(dir, "post.lua"), filepath.Join(dir, "body.json")
 	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
@@ -481,9 +512,9 @@ func BenchmarkIntakeOpsGenieWrk(b *testing.B) {
 	}
 	var bare, got []wrkRound
 	var bareCPU, alexisCPU time.Duration
-	d := time.Duration(secs) * time.Second
 	b.ResetTimer()
-	for r := range b.N {
+	for r := range rounds {
+		count := (r+1)*n/rounds - r*n/rounds
 		if !ib.holding {
 			ib.drain()
 		}
@@ -492,7 +523,7 @@ func BenchmarkIntakeOpsGenieWrk(b *testing.B) {
 			if profile != "" {
 				defer startProfile(b, profile)()
 			}
-			return runWrk(b, wrk, script, url, env(run), benchClients(), d)
+			return runWrk(b, wrk, script, url, env(run), benchClients(), count)
 		}
 		bareProf, gotProf := "", ""
 		if prof := os.Getenv("BENCH_PROF"); prof != "" && r == 0 {
