@@ -60,6 +60,20 @@ func newMetrics(reg *prometheus.Registry, st Store) *metrics {
 	reg.MustRegister(m.events, m.handled, m.ruleMatches, m.actions, m.actionDuration, m.intake, m.toAction,
 		m.yielded, m.reloads, m.rulesLoaded, depth,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The intake log's writes (the SQLite store's): what the disk's flush
+	// costs every accepted alert.
+	if lw, ok := st.(interface {
+		LogWrites() int64
+		LogWriteTime() time.Duration
+	}); ok {
+		reg.MustRegister(
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "alexis_intake_log_writes_total",
+				Help: "Writes of the intake log, each one write and one fdatasync shared by the alerts accepted meanwhile (group commit)."},
+				func() float64 { return float64(lw.LogWrites()) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "alexis_intake_log_write_seconds_total",
+				Help: "Time spent writing and fdatasync'ing the intake log; divided by alexis_intake_log_writes_total, the disk's flush latency, which every accepted alert waits for."},
+				func() float64 { return lw.LogWriteTime().Seconds() }))
+	}
 	m.reloads.WithLabelValues("ok")
 	m.reloads.WithLabelValues("error")
 	return m

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -296,8 +298,15 @@ func TestRulesHealthMetrics(t *testing.T) {
 		`alexis_events_total{result="duplicate",source="opsgenie"} 0`,
 		`alexis_events_total{result="ignored",source="dynatrace"} 0`,
 		`alexis_intake_seconds_count{source="alertmanager"} 0`,
+		// One accepted event: one write of the intake log.
+		`alexis_intake_log_writes_total 1`,
 	); err != nil {
 		t.Error(err)
+	}
+	if sec := regexp.MustCompile(`(?m)^alexis_intake_log_write_seconds_total (\S+)$`).FindStringSubmatch(m); sec == nil {
+		t.Error("no alexis_intake_log_write_seconds_total")
+	} else if v, err := strconv.ParseFloat(sec[1], 64); err != nil || v <= 0 || v > 10 {
+		t.Errorf("alexis_intake_log_write_seconds_total = %s, want the time of one write and fdatasync", sec[1])
 	}
 }
 
