@@ -96,6 +96,9 @@
 // alexis_events_handled_total{source}, alexis_rule_matches_total{rule},
 // alexis_actions_total{action,status}, alexis_action_duration_seconds{action},
 // alexis_event_to_action_seconds, alexis_queue_depth,
-// alexis_rule_reloads_total{result}, alexis_rules_loaded, and the Go and
-// process collectors. Each Server has its own registry (Registry).
+// alexis_intake_priority_wait_seconds_total, alexis_rule_reloads_total{result},
+// alexis_rules_loaded, with the SQLite store alexis_intake_log_writes_total
+// and alexis_intake_log_write_seconds_total (its group commits and their
+// time: the disk's flush latency), and the Go and process collectors.
+// Each Server has its own registry (Registry).
 package server
