@@ -193,6 +193,8 @@ func TestBadBodies(t *testing.T) {
 		{"no content type", `{}`, auth, 415, "Content-Type must be application/json; none given"},
 		{"too large", `{"pad": "` + strings.Repeat("x", 4096) + `"}`, js, 413, "body larger than the limit of 2048 bytes"},
 		{"json with charset", `{"action": "Create", "alert": {}}`, append([]string{"Content-Type", "application/json; charset=utf-8"}, auth...), 400, "opsgenie: alert.alertId is missing"},
+		{"+json media type", `{"action": "Create", "alert": {}}`, append([]string{"Content-Type", "application/vnd.example+json"}, auth...), 400, "opsgenie: alert.alertId is missing"},
+		{"malformed content type", `{}`, append([]string{"Content-Type", "application/json; =x"}, auth...), 415, `Content-Type must be application/json, not "application/json; =x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
