@@ -99,15 +99,19 @@ func TestCrashUnderLoadLosesNothing(t *testing.T) {
 			}
 		}()
 	}
+	var slow bool
 	select {
 	case <-kill:
 	case <-time.After(60 * time.Second):
-		t.Fatalf("fewer than %d alerts acknowledged in 60 s", killAfter)
+		slow = true
 	}
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.done
 	p.cmd.Wait()
-	wg.Wait()
+	wg.Wait() // the clients end with the server: none reports after the test
+	if slow {
+		t.Fatalf("fewer than %d alerts acknowledged in 60 s", killAfter)
+	}
 	if t.Failed() {
 		return
 	}
