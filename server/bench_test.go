@@ -93,6 +93,12 @@ func (f *firstAction) TaskDone(ev *alexis.Event, run alexis.TaskRun) {
 	f.delays = append(f.delays, run.Started.Sub(ev.Received))
 }
 
+func (f *firstAction) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.delays)
+}
+
 func (f *firstAction) percentile(q float64) time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -216,6 +222,38 @@ func (ib *intakeBench) accepted() int {
 	}
 	ib.b.Fatal("no alexis_events_total{source=\"opsgenie\",result=\"accepted\"}")
 	return 0
+}
+
+// intakeSide is what one side of an intake benchmark measured over its
+// rounds: requests answered, the time they took, the CPU they cost (this
+// process's, with the load generator's where it is counted in), and the
+// latency percentiles.
+type intakeSide struct {
+	requests int
+	elapsed  time.Duration
+	cpu      time.Duration
+	p50, p99 time.Duration
+}
+
+// report reports what both intake benchmarks measure: each side's rate,
+// CPU per request and latencies, the ratio of the rates, and the time from
+// receipt to each event's first action.
+func (ib *intakeBench) report(bare, alexis intakeSide) {
+	b := ib.b
+	rate := func(s intakeSide) float64 { return float64(s.requests) / s.elapsed.Seconds() }
+	us := func(s intakeSide) float64 { return float64(s.cpu) / 1e3 / float64(s.requests) }
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
+	b.ReportMetric(us(bare), "bare_cpu_us/req")
+	b.ReportMetric(us(alexis), "alexis_cpu_us/req")
+	b.ReportMetric(rate(bare), "bare_req/s")
+	b.ReportMetric(rate(alexis), "alexis_req/s")
+	b.ReportMetric(rate(alexis)/rate(bare), "ratio")
+	b.ReportMetric(ms(bare.p50), "bare_p50_ms")
+	b.ReportMetric(ms(bare.p99), "bare_p99_ms")
+	b.ReportMetric(ms(alexis.p50), "intake_p50_ms")
+	b.ReportMetric(ms(alexis.p99), "intake_p99_ms")
+	b.ReportMetric(ms(ib.fa.percentile(0.5)), "to_action_p50_ms")
+	b.ReportMetric(ms(ib.fa.percentile(0.99)), "to_action_p99_ms")
 }
 
 // drain waits until the workers finished every queued event.
@@ -373,13 +411,9 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 	}); ok {
 		commits, writes, _ = st.Stats()
 	}
-	fa.mu.Lock()
-	reached := len(fa.delays)
-	fa.mu.Unlock()
-	if reached != n {
+	if reached := fa.count(); reached != n {
 		b.Fatalf("%d events reached their first action, want %d", reached, n)
 	}
-	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
 	us := func(d time.Duration) float64 { return float64(d) / 1e3 / float64(n) }
 	if logWrites > 0 {
 		b.ReportMetric(float64(n)/float64(logWrites), "events/log_write")
@@ -392,17 +426,10 @@ func BenchmarkIntakeOpsGenie(b *testing.B) {
 		b.ReportMetric(us(bareLG), "bare_loadgen_cpu_us/req")
 		b.ReportMetric(us(alexisLG), "alexis_loadgen_cpu_us/req")
 	}
-	b.ReportMetric(us(bareCPU), "bare_cpu_us/req")
-	b.ReportMetric(us(alexisCPU), "alexis_cpu_us/req")
-	b.ReportMetric(bare.PerSecond(), "bare_req/s")
-	b.ReportMetric(got.PerSecond(), "alexis_req/s")
-	b.ReportMetric(got.PerSecond()/bare.PerSecond(), "ratio")
-	b.ReportMetric(ms(bare.Percentile(0.5)), "bare_p50_ms")
-	b.ReportMetric(ms(bare.Percentile(0.99)), "bare_p99_ms")
-	b.ReportMetric(ms(got.Percentile(0.5)), "intake_p50_ms")
-	b.ReportMetric(ms(got.Percentile(0.99)), "intake_p99_ms")
-	b.ReportMetric(ms(fa.percentile(0.5)), "to_action_p50_ms")
-	b.ReportMetric(ms(fa.percentile(0.99)), "to_action_p99_ms")
+	side := func(r *loadgen.Result, cpu time.Duration) intakeSide {
+		return intakeSide{requests: r.Sent - r.Errors, elapsed: r.Elapsed, cpu: cpu, p50: r.Percentile(0.5), p99: r.Percentile(0.99)}
+	}
+	ib.report(side(bare, bareCPU), side(got, alexisCPU))
 }
 
 // wrkScript makes wrk POST the duplicator alert, each request with an
@@ -580,44 +607,31 @@ func BenchmarkIntakeOpsGenieWrk(b *testing.B) {
 	b.StopTimer()
 	close(ib.hold)
 	ib.drain()
-	sum := func(rs []wrkRound) (n int, el, cpu, p50, p99 time.Duration) {
+	// side sums the rounds of one side; cpu is this process's.
+	side := func(rs []wrkRound, cpu time.Duration) (s intakeSide, wrkCPU time.Duration) {
 		var p50s, p99s []time.Duration
 		for _, r := range rs {
-			n += r.requests
-			el += r.elapsed
-			cpu += r.cpu
+			s.requests += r.requests
+			s.elapsed += r.elapsed
+			wrkCPU += r.cpu
 			p50s, p99s = append(p50s, r.p50), append(p99s, r.p99)
 		}
-		return n, el, cpu, median(p50s), median(p99s)
+		s.cpu, s.p50, s.p99 = cpu, median(p50s), median(p99s)
+		return s, wrkCPU
 	}
-	bn, bel, bwrk, bp50, bp99 := sum(bare)
-	an, ael, awrk, ap50, ap99 := sum(got)
+	bs, bwrk := side(bare, bareCPU)
+	as, awrk := side(got, alexisCPU)
 	// Every event the server accepted reached its first action; wrk's
 	// count misses the requests in flight when it stopped, which were
 	// accepted too.
-	ib.fa.mu.Lock()
-	reached := len(ib.fa.delays)
-	ib.fa.mu.Unlock()
-	accepted := ib.accepted()
-	if reached != accepted || accepted < an {
-		b.Fatalf("%d events reached their first action, the server accepted %d, wrk saw %d accepted", reached, accepted, an)
+	reached, accepted := ib.fa.count(), ib.accepted()
+	if reached != accepted || accepted < as.requests {
+		b.Fatalf("%d events reached their first action, the server accepted %d, wrk saw %d accepted", reached, accepted, as.requests)
 	}
 	perReq := func(cpu time.Duration, n int) float64 { return float64(cpu) / 1e3 / float64(n) }
-	bareRate, alexisRate := float64(bn)/bel.Seconds(), float64(an)/ael.Seconds()
-	b.ReportMetric(perReq(bareCPU, bn), "bare_cpu_us/req")
-	b.ReportMetric(perReq(alexisCPU, an), "alexis_cpu_us/req")
-	b.ReportMetric(perReq(bwrk, bn), "bare_wrk_cpu_us/req")
-	b.ReportMetric(perReq(awrk, an), "alexis_wrk_cpu_us/req")
-	b.ReportMetric(bareRate, "bare_req/s")
-	b.ReportMetric(alexisRate, "alexis_req/s")
-	b.ReportMetric(alexisRate/bareRate, "ratio")
-	ms := func(d time.Duration) float64 { return float64(d) / 1e6 }
-	b.ReportMetric(ms(bp50), "bare_p50_ms")
-	b.ReportMetric(ms(bp99), "bare_p99_ms")
-	b.ReportMetric(ms(ap50), "intake_p50_ms")
-	b.ReportMetric(ms(ap99), "intake_p99_ms")
-	b.ReportMetric(ms(ib.fa.percentile(0.5)), "to_action_p50_ms")
-	b.ReportMetric(ms(ib.fa.percentile(0.99)), "to_action_p99_ms")
+	b.ReportMetric(perReq(bwrk, bs.requests), "bare_wrk_cpu_us/req")
+	b.ReportMetric(perReq(awrk, as.requests), "alexis_wrk_cpu_us/req")
+	ib.report(bs, as)
 }
 
 // median returns the median of ds (sorted in place).
