@@ -23,6 +23,7 @@ import (
 	"github.com/alexis-project/alexis/internal/cputime"
 	"github.com/alexis-project/alexis/internal/loadgen"
 	"github.com/alexis-project/alexis/server"
+	"github.com/alexis-project/alexis/sqlite"
 	"github.com/labstack/echo/v4"
 )
 
@@ -152,7 +153,9 @@ type intakeBench struct {
 }
 
 // newIntakeBench starts both servers until the benchmark ends. Knobs:
-// BENCH_WORKERS, BENCH_INTAKE_PRIORITY, BENCH_HOLD_WORKERS.
+// BENCH_WORKERS, BENCH_INTAKE_PRIORITY, BENCH_HOLD_WORKERS, and
+// BENCH_UNSAFE_NOSYNC=1: the store without the intake log's fdatasync
+// (sqlite.WithUnsafeNoSync; an experiment, not a configuration).
 func newIntakeBench(b *testing.B) *intakeBench {
 	ib := &intakeBench{b: b, hold: make(chan struct{}), fa: &firstAction{seen: map[string]bool{}}}
 	e := echo.New()
@@ -185,8 +188,19 @@ func newIntakeBench(b *testing.B) *intakeBench {
 	if ib.holding {
 		hooks.AfterClaim = func(*alexis.QueuedEvent) error { <-ib.hold; return nil }
 	}
-	srv, err := server.New(cfg, server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
-		server.WithEngineOptions(alexis.WithObservers(ib.fa)), server.WithHooks(hooks))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts := []server.Option{server.WithLogger(logger), server.WithEngineOptions(alexis.WithObservers(ib.fa)), server.WithHooks(hooks)}
+	if os.Getenv("BENCH_UNSAFE_NOSYNC") != "" {
+		// The store the server would open, without the intake log's
+		// fdatasync: what the durable write costs.
+		db, err := sqlite.Open(cfg.DBPath(), sqlite.WithLogger(logger), sqlite.WithUnsafeNoSync())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() }) // after the server's Close
+		opts = append(opts, server.WithStore(db))
+	}
+	srv, err := server.New(cfg, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -305,7 +319,10 @@ func (ib *intakeBench) drain() {
 // (intake alone), BENCH_LOADGEN=inprocess runs the load generator in the
 // server's process, BENCH_PROF=file writes a CPU profile of the first
 // Alexis round (the first bare round's to file.bare and, with
-// BENCH_HOLD_WORKERS, the workers' to file.workers).
+// BENCH_HOLD_WORKERS, the workers' to file.workers), and
+// BENCH_UNSAFE_NOSYNC=1 leaves out the intake log's fdatasync, to measure
+// what the durable write costs (never a configuration: see
+// sqlite.WithUnsafeNoSync).
 func BenchmarkIntakeOpsGenie(b *testing.B) {
 	n := b.N
 	rounds := 4

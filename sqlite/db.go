@@ -71,6 +71,7 @@ type DB struct {
 	intakeDone      chan struct{}
 	sqlQueued       atomic.Bool  // the database may hold queued events
 	failAppend      error        // tests: the next log writes fail with it
+	noSync          bool         // WithUnsafeNoSync: log writes are not flushed
 	maxHandOff      int          // MaxHandOff; tests lower it
 	maxHandOffBytes int          // MaxHandOffBytes; tests lower it
 	lookups         atomic.Int64 // keys looked up in the database by the log writer
@@ -116,6 +117,16 @@ func WithBatch(window time.Duration, max int) Option {
 		}
 	}
 }
+
+// WithUnsafeNoSync makes the intake log skip its fdatasync: Enqueue
+// returns once the batch is written to the file, before it is on the disk.
+// A crash of the process loses nothing (the kernel has the data), but a
+// crash of the machine or a power loss can lose events the store has
+// acknowledged, which breaks the server's promise that a 2xx answer is
+// never lost. It exists for benchmarks, to measure what the flush costs
+// (like etcd's --unsafe-no-fsync); the server never sets it and its
+// configuration has no setting for it. Open logs a warning when it is on.
+func WithUnsafeNoSync() Option { return func(db *DB) { db.noSync = true } }
 
 // Open opens (creating if needed) the store at path and starts its group
 // committer. Close it when done.
@@ -179,6 +190,9 @@ func Open(path string, opts ...Option) (*DB, error) {
 	go db.prepareSegments(pctx)
 	go db.commitLoop()
 	go db.intakeLoop()
+	if db.noSync {
+		db.log.Warn("intake log: fdatasync is off (WithUnsafeNoSync): a machine crash or power loss can lose acknowledged events")
+	}
 	return db, nil
 }
 

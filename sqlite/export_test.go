@@ -1,6 +1,11 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+)
 
 // Crash closes the store as a crash would leave it: the events waiting in
 // the intake log are not moved into the database (what the committer
@@ -71,4 +76,26 @@ func (db *DB) HoldCommits() (release func()) {
 	})
 	<-held
 	return func() { close(free) }
+}
+
+// CountLogSyncs counts the intake log's flushes of segment files in dir
+// until the test ends.
+func CountLogSyncs(t interface{ Cleanup(func()) }, dir string) (count func() int) {
+	var mu sync.Mutex
+	n := 0
+	prev := syncLog
+	syncLog = func(f *os.File) error {
+		if filepath.Dir(f.Name()) == dir {
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+		return prev(f)
+	}
+	t.Cleanup(func() { syncLog = prev })
+	return func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
 }

@@ -358,7 +358,7 @@ func (db *DB) appendLog(b []byte) error {
 	err := db.failAppend
 	if err == nil {
 		t0 := time.Now()
-		err = db.seg.append(b)
+		err = db.seg.append(b, !db.noSync)
 		db.logWriteTime.Add(int64(time.Since(t0)))
 	}
 	if err != nil {

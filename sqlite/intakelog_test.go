@@ -727,3 +727,35 @@ func TestIntakeLogWriteStats(t *testing.T) {
 		t.Errorf("after one event: %d writes in %v, want 1 in more than 0", n, d)
 	}
 }
+
+// WithUnsafeNoSync writes the log without flushing it: the event is in the
+// file (a process crash loses nothing) but no fdatasync ran. Without it,
+// every write is flushed before Enqueue returns.
+func TestIntakeLogUnsafeNoSync(t *testing.T) {
+	ctx := context.Background()
+	for _, unsafe := range []bool{false, true} {
+		var opts []sqlite.Option
+		if unsafe {
+			opts = append(opts, sqlite.WithUnsafeNoSync())
+		}
+		db, path := open(t, opts...)
+		syncs := sqlite.CountLogSyncs(t, db.LogDir())
+		if _, err := db.Enqueue(ctx, []*alexis.Event{event("nosync-1", "Create")}); err != nil {
+			t.Fatal(err)
+		}
+		want := 1
+		if unsafe {
+			want = 0
+		}
+		if got := syncs(); got != want || db.LogWrites() != 1 {
+			t.Errorf("unsafe=%v: %d flushes for %d log writes, want %d for 1", unsafe, got, db.LogWrites(), want)
+		}
+		if err := db.Crash(); err != nil {
+			t.Fatal(err)
+		}
+		openAgain(t, path) // replays the log
+		if got := rows(t, path); len(got) != 1 || !strings.Contains(got[0], "nosync-1") {
+			t.Errorf("unsafe=%v: after a crash and a replay the database holds %q, want the event", unsafe, got)
+		}
+	}
+}
