@@ -21,7 +21,8 @@
 // the keys of the events in the log and looks the others up in the
 // database only for keys a Bloom filter of the stored keys may hold. Under
 // load it waits up to 2 ms for more calls (WithBatch); a lone call is
-// written at once.
+// written at once. WithUnsafeNoSync leaves out the fdatasync, for
+// benchmarks only: it measures what durability costs, and gives it up.
 //
 // Every write of the database (Claim, Finish, BeginTask, EndTask, Requeue)
 // goes through a second goroutine that batches the writes waiting at the
