@@ -1,10 +1,12 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -729,16 +731,20 @@ func TestIntakeLogWriteStats(t *testing.T) {
 }
 
 // WithUnsafeNoSync writes the log without flushing it: the event is in the
-// file (a process crash loses nothing) but no fdatasync ran. Without it,
-// every write is flushed before Enqueue returns.
+// file (a process crash loses nothing) but no fdatasync ran, and Open
+// warns. Without it, every write is flushed before Enqueue returns.
 func TestIntakeLogUnsafeNoSync(t *testing.T) {
 	ctx := context.Background()
 	for _, unsafe := range []bool{false, true} {
-		var opts []sqlite.Option
+		var logged bytes.Buffer
+		opts := []sqlite.Option{sqlite.WithLogger(slog.New(slog.NewTextHandler(&logged, nil)))}
 		if unsafe {
 			opts = append(opts, sqlite.WithUnsafeNoSync())
 		}
 		db, path := open(t, opts...)
+		if warned := strings.Contains(logged.String(), "level=WARN msg=\"intake log: fdatasync is off"); warned != unsafe {
+			t.Errorf("unsafe=%v: Open warned %v; its log:\n%s", unsafe, warned, logged.String())
+		}
 		syncs := sqlite.CountLogSyncs(t, db.LogDir())
 		if _, err := db.Enqueue(ctx, []*alexis.Event{event("nosync-1", "Create")}); err != nil {
 			t.Fatal(err)
